@@ -1,0 +1,3 @@
+from invite.cli import main
+
+main()

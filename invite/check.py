@@ -1,0 +1,94 @@
+"""`invite check`: is everything ready? Contacts, settings, templates and fonts, all at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from invite.campaign import Campaign
+from invite.contacts import Invitee
+from invite.errors import InviteError, Problem
+from invite.fonts import describe_glyph, missing_glyphs, register_fonts
+from invite.templates import TEMPLATE_NAMES, template_context
+
+NAME_FIELDS = {
+    "title": "Titel",
+    "first_name": "Vorname",
+    "last_name": "Nachname",
+    "organisation": "Organisation",
+    "street": "Straße",
+    "city": "Ort",
+}
+
+
+@dataclass
+class CheckReport:
+    invitees: list[Invitee] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    notices: list[Problem] = field(default_factory=list)
+
+    @property
+    def by_channel(self) -> dict[str, int]:
+        counts = {"email": 0, "post": 0, "both": 0}
+        for inv in self.invitees:
+            counts[inv.channel] += 1
+        return counts
+
+
+def run_check(campaign: Campaign) -> CheckReport:
+    """Collect every problem; settings errors raise (exit 2), contact problems are listed (exit 1)."""
+    settings = campaign.settings
+    register_fonts(settings.letter.font, settings.letter.font_bold)
+    contacts = campaign.read_contacts()
+    report = CheckReport(contacts.invitees, list(contacts.errors), list(contacts.notices))
+    file = str(campaign.contacts_file)
+    languages = campaign.templates.languages()
+    for inv in contacts.invitees:
+        for attr, label in NAME_FIELDS.items():
+            missing = missing_glyphs(getattr(inv, attr))
+            if missing:
+                report.errors.append(
+                    Problem(
+                        file,
+                        "Zeichen, die die Schrift nicht drucken kann: "
+                        + ", ".join(describe_glyph(c) for c in missing),
+                        row=inv.row,
+                        column=label,
+                    )
+                )
+        if inv.language not in languages:
+            report.notices.append(
+                Problem(
+                    file,
+                    f"Keine Vorlagen für Sprache „{inv.language}“ – es wird Deutsch verwendet.",
+                    row=inv.row,
+                    column="Sprache",
+                )
+            )
+    # Render each template once per language with a real invitee: unknown placeholders show here.
+    sample = contacts.invitees[0] if contacts.invitees else Invitee(number="1", last_name="Muster")
+    sample = Invitee(**{**sample.__dict__, "code": "K7Q2M9XA"})
+    for language in languages or ["de"]:
+        probe = Invitee(**{**sample.__dict__, "language": language})
+        context = template_context(settings, probe, persons=2)
+        for name in TEMPLATE_NAMES:
+            if name == "letter":
+                campaign.templates.render(name, language, context)
+            else:
+                campaign.templates.render_mail(name, language, context)
+    _check_signature(campaign)
+    return report
+
+
+def _check_signature(campaign: Campaign) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    path = campaign.settings.letter.signature_image
+    try:
+        with Image.open(path) as img:
+            img.verify()
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InviteError(
+            f"{campaign.settings.file}: Schlüssel „letter.signature_image“: „{path}“ ist kein "
+            f"lesbares Bild ({exc}).",
+            exit_code=2,
+        ) from None

@@ -1,0 +1,301 @@
+"""The `invite` command line: parse arguments, call the campaign step, print in German.
+
+No campaign logic lives here. Every user-facing failure arrives as an InviteError and is
+printed once, with the exit code it carries (0 ok, 1 problems found, 2 usage/configuration).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from invite.campaign import Campaign, ContactErrors, problems_text
+from invite.errors import EXIT_PROBLEMS, EXIT_USAGE, InviteError
+
+# -- German help and usage texts ------------------------------------------------------------
+
+
+class GermanHelp:
+    """Mixin: German headings for click's help pages."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix="Aufruf: ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        opts = [rv for p in self.get_params(ctx) if (rv := p.get_help_record(ctx))]  # type: ignore[attr-defined]
+        if opts:
+            with formatter.section("Optionen"):
+                formatter.write_dl(opts)
+        if isinstance(self, click.Group):
+            commands = []
+            for name in self.list_commands(ctx):
+                cmd = self.get_command(ctx, name)
+                if cmd is not None and not cmd.hidden:
+                    commands.append((name, cmd.get_short_help_str(limit=70)))
+            if commands:
+                with formatter.section("Befehle"):
+                    formatter.write_dl(commands)
+
+
+class GermanCommand(GermanHelp, click.Command):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[OPTIONEN]")
+        super().__init__(*args, **kwargs)
+
+
+class GermanGroup(GermanHelp, click.Group):
+    command_class = GermanCommand
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[OPTIONEN]")
+        kwargs.setdefault("subcommand_metavar", "BEFEHL [ARGUMENTE]...")
+        super().__init__(*args, **kwargs)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)  # campaign order, not alphabetical
+
+
+HELP = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+HELP_TEXT = "Diese Hilfe anzeigen und beenden."
+
+# -- global options, accepted before and after the command name ------------------------------
+
+GLOBAL_OPTIONS = (
+    (
+        "campaign",
+        "--campaign",
+        "INVITE_CAMPAIGN",
+        "letters",
+        "Kampagnenordner (Einstellungen, Vorlagen).",
+    ),
+    ("contacts", "--contacts", "INVITE_CONTACTS", "contacts.xlsx", "Kontaktliste (Excel, .xlsx)."),
+    ("data", "--data", "INVITE_DATA", "invite-data", "Datenordner (Datenbank, erzeugte Dateien)."),
+)
+
+
+def _group_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for name, flag, env, default, text in reversed(GLOBAL_OPTIONS):
+        func = click.option(
+            flag,
+            name,
+            envvar=env,
+            default=default,
+            metavar="PFAD",
+            type=click.Path(path_type=Path),
+            help=f"{text} Standard: {default}. Umgebungsvariable {env}.",
+        )(func)
+    return func
+
+
+def _command_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for name, flag, _env, _default, text in reversed(GLOBAL_OPTIONS):
+        func = click.option(
+            flag,
+            name,
+            default=None,
+            metavar="PFAD",
+            type=click.Path(path_type=Path),
+            help=text,
+            expose_value=True,
+        )(func)
+    return func
+
+
+def _paths(ctx: click.Context, kwargs: dict[str, Any]) -> tuple[Path, Path, Path]:
+    """Command-level values win over the group's (which already include env and defaults)."""
+    parent = ctx.find_root().params
+    values = [kwargs.pop(name) or parent[name] for name, *_ in GLOBAL_OPTIONS]
+    return values[0], values[1], values[2]
+
+
+def campaign_from(ctx: click.Context, kwargs: dict[str, Any]) -> Campaign:
+    campaign_dir, contacts, data = _paths(ctx, kwargs)
+    return Campaign.open(campaign_dir, contacts, data)
+
+
+@click.group(cls=GermanGroup, context_settings=HELP)
+@click.help_option("-h", "--help", help=HELP_TEXT)
+@click.version_option(package_name="invite", message="invite %(version)s", help="Version anzeigen.")
+@_group_options
+def cli(**_: Any) -> None:
+    """Einladungskampagnen der Stadtverwaltung: Kontaktliste prüfen, Briefe erzeugen,
+    E-Mails versenden, Antworten zuordnen, Rückmeldeliste führen, erinnern.
+
+    Reihenfolge einer Kampagne: check → letters → send → poll → status → remind.
+    """
+
+
+def step(name: str, help_text: str) -> Callable[[Callable[..., Any]], click.Command]:
+    """Declare a campaign command with the shared options."""
+
+    def wrap(func: Callable[..., Any]) -> click.Command:
+        func = _command_options(func)
+        func = click.help_option("-h", "--help", help=HELP_TEXT)(func)
+        return cli.command(name, help=help_text, short_help=help_text.split(".")[0] + ".")(
+            click.pass_context(func)
+        )
+
+    return wrap
+
+
+def not_built(what: str) -> None:
+    raise InviteError(f"„invite {what}“ ist noch nicht eingebaut.", exit_code=EXIT_USAGE)
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+@step("check", "Kontaktliste, Einstellungen und Vorlagen prüfen. Erzeugt nichts.")
+def check_cmd(ctx: click.Context, **kwargs: Any) -> None:
+    from invite.check import run_check
+
+    campaign = campaign_from(ctx, kwargs)
+    report = run_check(campaign)
+    for notice in report.notices:
+        click.echo(f"Hinweis: {notice}")
+    if report.errors:
+        click.echo(f"{len(report.errors)} Fehler in der Kontaktliste gefunden:", err=True)
+        click.echo(problems_text(report.errors), err=True)
+        click.echo("Bitte korrigieren Sie die Liste. Es wurde nichts erzeugt.", err=True)
+        ctx.exit(EXIT_PROBLEMS)
+    counts = report.by_channel
+    click.echo(
+        f"Alles in Ordnung: {len(report.invitees)} Eingeladene "
+        f"(E-Mail: {counts['email']}, Post: {counts['post']}, beides: {counts['both']}). "
+        "Einstellungen und Vorlagen sind gültig."
+    )
+
+
+@step("letters", "Briefe, Anmeldeformulare, Programm und Druckstapel als PDF erzeugen.")
+@click.option("--only", multiple=True, metavar="NR", help="Nur für diese Nr. (mehrfach möglich).")
+def letters_cmd(ctx: click.Context, only: tuple[str, ...], **kwargs: Any) -> None:
+    not_built("letters")
+
+
+@step("send", "Einladungen per E-Mail versenden (genau einmal je Eingeladenem).")
+@click.option(
+    "--dry-run", is_flag=True, help="Nichts senden, Nachrichten nur als Probelauf ablegen."
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Höchstens N Nachrichten senden.")
+@click.option("--only", multiple=True, metavar="NR", help="Nur an diese Nr. (mehrfach möglich).")
+@click.option("--yes", is_flag=True, help="Ohne Rückfrage senden.")
+@click.option(
+    "--resend-unknown", is_flag=True, help="Nachrichten mit unklarem Ausgang erneut senden."
+)
+def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
+    not_built("send")
+
+
+@step("poll", "Postfach abrufen und Antworten den Eingeladenen zuordnen.")
+@click.option("--watch", is_flag=True, help="Weiter beobachten, bis Strg+C gedrückt wird.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=1),
+    default=60,
+    metavar="SEKUNDEN",
+    help="Abstand der Abrufe ohne IDLE (Standard: 60).",
+)
+def poll_cmd(ctx: click.Context, **kwargs: Any) -> None:
+    not_built("poll")
+
+
+@step("status", "Rückmeldeliste (Excel) schreiben und Zusammenfassung zeigen.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    metavar="DATEI",
+    help="Zieldatei (Standard: <Datenordner>/rsvp-status.xlsx).",
+)
+def status_cmd(ctx: click.Context, **kwargs: Any) -> None:
+    not_built("status")
+
+
+@step("record", "Antwort von Telefon, Fax oder persönlich eintragen (NR_ODER_CODE zusage|absage).")
+@click.argument("who", metavar="NR_ODER_CODE")
+@click.argument("answer", type=click.Choice(["zusage", "absage"], case_sensitive=False))
+@click.option("--personen", type=click.IntRange(min=0, max=1000), help="Anzahl Personen.")
+@click.option("--notiz", default="", help="Bemerkung, z. B. „per Telefon“.")
+def record_cmd(ctx: click.Context, **kwargs: Any) -> None:
+    not_built("record")
+
+
+@step("remind", "Erinnerung an alle schicken, die noch nicht geantwortet haben.")
+@click.option("--dry-run", is_flag=True, help="Nichts senden, nur als Probelauf ablegen.")
+@click.option("--yes", is_flag=True, help="Ohne Rückfrage senden.")
+@click.option("--force", is_flag=True, help="Auch nach Ablauf der Anmeldefrist erinnern.")
+@click.option("--again", is_flag=True, help="Auch an bereits Erinnerte noch einmal senden.")
+def remind_cmd(ctx: click.Context, **kwargs: Any) -> None:
+    not_built("remind")
+
+
+@step("teilnehmerliste", "Teilnehmerliste als PDF für den Einlass schreiben.")
+@click.option("--out", type=click.Path(path_type=Path), metavar="DATEI", help="Zieldatei (PDF).")
+def participants_cmd(ctx: click.Context, **kwargs: Any) -> None:
+    not_built("teilnehmerliste")
+
+
+@cli.command("init", cls=GermanCommand, context_settings=HELP)
+@click.help_option("-h", "--help", help=HELP_TEXT)
+@click.argument("directory", metavar="ORDNER", type=click.Path(path_type=Path))
+def init_cmd(directory: Path) -> None:
+    """Neuen Kampagnenordner aus der mitgelieferten Vorlage anlegen."""
+    from invite.init import init_campaign
+
+    target = init_campaign(directory)
+    click.echo(
+        f"Kampagnenordner „{target}“ angelegt. Passen Sie campaign.toml und die Vorlagen an,"
+    )
+    click.echo(f"dann: invite --campaign {target} check")
+
+
+# -- entry point ---------------------------------------------------------------------------
+
+USAGE_TRANSLATIONS = [
+    (r"No such option:? '?([^'\s]+)'?\.?", r"Unbekannte Option: \1"),
+    (r"No such command '([^']+)'\.?", r"Unbekannter Befehl „\1“."),
+    (r"Missing argument '([^']+)'\.?", r"Es fehlt die Angabe \1."),
+    (r"Missing option '([^']+)'\.?", r"Es fehlt die Option \1."),
+    (r"Option '([^']+)' requires an argument\.?", r"Option \1 braucht einen Wert."),
+    (r"Got unexpected extra arguments? \((.*)\)", r"Unerwartete Angabe: \1"),
+    (r"Invalid value for '([^']+)': (.*)", r"Ungültiger Wert für \1: \2"),
+    (r"'(.*)' is not one of (.*)\.", r"„\1“ ist keiner von \2."),
+    (r"'(.*)' is not a valid integer(?: range)?\.?", r"„\1“ ist keine ganze Zahl."),
+]
+
+
+def _german_usage(message: str) -> str:
+    for pattern, replacement in USAGE_TRANSLATIONS:
+        message = re.sub(pattern, replacement, message)
+    return message
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the CLI and turn every failure into a German message and code."""
+    try:
+        code = cli.main(args=argv, prog_name="invite", standalone_mode=False)
+    except ContactErrors as exc:
+        click.echo(f"Fehler: {exc}", err=True)
+        click.echo(problems_text(exc.contacts.errors), err=True)
+        sys.exit(exc.exit_code)
+    except InviteError as exc:
+        click.echo(f"Fehler: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Abgebrochen.", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    except click.UsageError as exc:
+        if exc.ctx is not None:
+            click.echo(exc.ctx.get_usage().replace("Usage:", "Aufruf:"), err=True)
+        click.echo(f"Fehler: {_german_usage(exc.format_message())}", err=True)
+        click.echo("Hilfe: invite --help", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        click.echo(f"Fehler: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

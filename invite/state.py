@@ -1,0 +1,382 @@
+"""The campaign's single source of truth: an embedded SQLite database under the data folder.
+
+Spreadsheets and PDFs are views of it. Every write is a short transaction in WAL mode, so a
+crash at any moment leaves the last committed state intact. Domain-specific queries (ledger,
+inbox, answers) live in their sections below, each near the step that owns it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from invite.codes import invitee_code, normalise_code
+from invite.contacts import Invitee
+from invite.errors import InviteError
+
+DB_FILE = "invite.sqlite"
+LOCK_FILE = ".lock"
+
+# Each entry migrates from version i to i+1. Never edit an entry that has shipped: append.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE invitees (
+        number TEXT PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        salutation TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        first_name TEXT NOT NULL DEFAULT '',
+        last_name TEXT NOT NULL DEFAULT '',
+        organisation TEXT NOT NULL DEFAULT '',
+        street TEXT NOT NULL DEFAULT '',
+        postcode TEXT NOT NULL DEFAULT '',
+        city TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL DEFAULT '',
+        channel TEXT NOT NULL DEFAULT 'email',
+        language TEXT NOT NULL DEFAULT 'de',
+        row INTEGER NOT NULL DEFAULT 0,
+        fingerprint TEXT NOT NULL,
+        removed_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX invitees_email ON invitees(email);
+
+    -- Exactly-once ledger of outgoing mail: queued -> sending -> sent | failed | unknown.
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        invitee TEXT NOT NULL REFERENCES invitees(number),
+        kind TEXT NOT NULL,          -- invitation | reminder | confirmation
+        round INTEGER NOT NULL DEFAULT 1,
+        state TEXT NOT NULL,         -- queued | sending | sent | failed | unknown
+        message_id TEXT NOT NULL UNIQUE,
+        recipient TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        UNIQUE (invitee, kind, round)
+    );
+
+    -- Letters printed for postal invitees (and reminder letters).
+    CREATE TABLE print_batches (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,          -- invitation | reminder
+        file TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE print_batch_items (
+        batch INTEGER NOT NULL REFERENCES print_batches(id),
+        invitee TEXT NOT NULL REFERENCES invitees(number),
+        PRIMARY KEY (batch, invitee)
+    );
+
+    -- IMAP sync position per folder.
+    CREATE TABLE folder_sync (
+        folder TEXT PRIMARY KEY,
+        uidvalidity INTEGER NOT NULL,
+        last_uid INTEGER NOT NULL
+    );
+    -- Every incoming message seen once (dedupe by content hash), with what the tool decided.
+    CREATE TABLE inbox_messages (
+        id INTEGER PRIMARY KEY,
+        content_hash TEXT NOT NULL UNIQUE,
+        message_id TEXT,
+        folder TEXT NOT NULL,
+        uidvalidity INTEGER,
+        uid INTEGER,
+        received_at TEXT,
+        sender TEXT NOT NULL DEFAULT '',
+        subject TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL,          -- answer | unclear | unmatched | bounce | autoreply | rejected
+        invitee TEXT REFERENCES invitees(number),
+        evidence TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT '',
+        moved_to TEXT,
+        resolved_at TEXT,
+        processed_at TEXT NOT NULL
+    );
+    CREATE INDEX inbox_messages_message_id ON inbox_messages(message_id);
+
+    -- Answers per invitee: the latest one counts, earlier ones stay as history.
+    CREATE TABLE answers (
+        id INTEGER PRIMARY KEY,
+        invitee TEXT NOT NULL REFERENCES invitees(number),
+        answer TEXT NOT NULL,        -- zusage | absage | unzustellbar | pruefen
+        persons INTEGER,
+        participants TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL,        -- formular | qr | code | antwort | absender | manuell | tabelle
+        message INTEGER REFERENCES inbox_messages(id),
+        waiting_list INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX answers_invitee ON answers(invitee);
+
+    -- What happened, when, by which command. No message bodies.
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        command TEXT NOT NULL,
+        action TEXT NOT NULL,
+        invitee TEXT,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    """,
+]
+
+INVITEE_FIELDS = [f.name for f in fields(Invitee) if f.name != "code"]
+
+
+def now() -> str:
+    """UTC timestamp as stored everywhere in the database."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def fingerprint(invitee: Invitee) -> str:
+    """Hash of what a letter shows, so changed rows can be re-rendered."""
+    data = json.dumps([getattr(invitee, f) for f in INVITEE_FIELDS if f != "row"])
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+    restored: list[str]
+
+
+class State:
+    """An open campaign database. Use ``State.open(data_dir)`` and close it (or ``with``)."""
+
+    def __init__(self, conn: sqlite3.Connection, data_dir: Path) -> None:
+        self.conn = conn
+        self.data_dir = data_dir
+
+    # -- opening and schema -------------------------------------------------------------
+
+    @classmethod
+    def open(cls, data_dir: Path) -> State:
+        """Open (creating if needed, owner-only permissions) and migrate the database."""
+        try:
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _storage_error(data_dir, exc) from None
+        path = data_dir / DB_FILE
+        new = not path.exists()
+        try:
+            if new:
+                fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+                os.close(fd)
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            state = cls(conn, data_dir)
+            state._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise _storage_error(path, exc) from None
+        except OSError as exc:
+            raise _storage_error(path, exc) from None
+        return state
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT: one writer at a time, all or nothing."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise InviteError(
+                f"{self.data_dir / DB_FILE}: Die Datenbank stammt von einer neueren Version von "
+                "invite. Bitte invite aktualisieren.",
+                exit_code=2,
+            )
+        for index in range(version, len(MIGRATIONS)):
+            with self.transaction() as conn:
+                for statement in MIGRATIONS[index].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                if index == 0:
+                    conn.execute(
+                        "INSERT INTO meta VALUES ('secret', ?), ('created_at', ?)",
+                        (secrets.token_hex(32), now()),
+                    )
+                conn.execute(f"PRAGMA user_version = {index + 1}")
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def secret(self) -> bytes:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
+        return bytes.fromhex(row[0])
+
+    # -- invitees -----------------------------------------------------------------------
+
+    def sync_invitees(self, invitees: Iterable[Invitee], command: str) -> SyncReport:
+        """Mirror the spreadsheet: add new rows, update changed ones, mark missing ones removed."""
+        secret = self.secret()
+        report = SyncReport([], [], [], [])
+        stamp = now()
+        with self.transaction() as conn:
+            existing = {r["number"]: r for r in conn.execute("SELECT * FROM invitees")}
+            codes = {r["code"] for r in existing.values()}
+            present: set[str] = set()
+            for inv in invitees:
+                present.add(inv.number)
+                values = [getattr(inv, f) for f in INVITEE_FIELDS]
+                fp = fingerprint(inv)
+                old = existing.get(inv.number)
+                if old is None:
+                    code, attempt = invitee_code(secret, inv.number), 0
+                    while code in codes:
+                        attempt += 1
+                        code = invitee_code(secret, inv.number, attempt)
+                    codes.add(code)
+                    conn.execute(
+                        f"INSERT INTO invitees (code, {', '.join(INVITEE_FIELDS)}, fingerprint, "
+                        f"created_at, updated_at) VALUES (?, {', '.join('?' * len(values))}, ?, ?, ?)",
+                        [code, *values, fp, stamp, stamp],
+                    )
+                    report.added.append(inv.number)
+                    self._audit(conn, command, "hinzugefügt", inv.number, f"Zeile {inv.row}")
+                elif old["fingerprint"] != fp or old["row"] != inv.row or old["removed_at"]:
+                    sets = ", ".join(f"{f} = ?" for f in INVITEE_FIELDS)
+                    conn.execute(
+                        f"UPDATE invitees SET {sets}, fingerprint = ?, removed_at = NULL, "
+                        "updated_at = ? WHERE number = ?",
+                        [*values, fp, stamp, inv.number],
+                    )
+                    if old["removed_at"]:
+                        report.restored.append(inv.number)
+                        self._audit(conn, command, "wieder aufgenommen", inv.number)
+                    elif old["fingerprint"] != fp:
+                        report.updated.append(inv.number)
+                        self._audit(conn, command, "geändert", inv.number)
+            for number, old in existing.items():
+                if number not in present and not old["removed_at"]:
+                    conn.execute(
+                        "UPDATE invitees SET removed_at = ?, updated_at = ? WHERE number = ?",
+                        (stamp, stamp, number),
+                    )
+                    report.removed.append(number)
+                    self._audit(conn, command, "aus der Liste entfernt", number)
+        return report
+
+    def invitees(self, *, include_removed: bool = False) -> list[Invitee]:
+        """All invitees in ``Nr.`` order (numerically)."""
+        where = "" if include_removed else "WHERE removed_at IS NULL"
+        rows = self.conn.execute(f"SELECT * FROM invitees {where} ORDER BY CAST(number AS INTEGER)")
+        return [_invitee(r) for r in rows]
+
+    def invitee(self, number_or_code: str) -> Invitee | None:
+        """Find one invitee by ``Nr.`` or by code (as typed: dashes and case do not matter)."""
+        row = self.conn.execute(
+            "SELECT * FROM invitees WHERE number = ?", (number_or_code.strip(),)
+        ).fetchone()
+        if row is None and (code := normalise_code(number_or_code)):
+            row = self.conn.execute("SELECT * FROM invitees WHERE code = ?", (code,)).fetchone()
+        return _invitee(row) if row else None
+
+    def invitee_by_code(self, code: str) -> Invitee | None:
+        row = self.conn.execute("SELECT * FROM invitees WHERE code = ?", (code,)).fetchone()
+        return _invitee(row) if row else None
+
+    def invitee_fingerprints(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.conn.execute("SELECT number, fingerprint FROM invitees")}
+
+    # -- audit --------------------------------------------------------------------------
+
+    def audit(
+        self, command: str, action: str, invitee: str | None = None, detail: str = ""
+    ) -> None:
+        """Record what happened; never a message body or a secret."""
+        self._audit(self.conn, command, action, invitee, detail)
+
+    @staticmethod
+    def _audit(
+        conn: sqlite3.Connection, command: str, action: str, invitee: str | None, detail: str = ""
+    ) -> None:
+        conn.execute(
+            "INSERT INTO audit (at, command, action, invitee, detail) VALUES (?, ?, ?, ?, ?)",
+            (now(), command, action, invitee, detail),
+        )
+
+    def audit_log(self) -> list[sqlite3.Row]:
+        return self.conn.execute("SELECT * FROM audit ORDER BY id").fetchall()
+
+
+def _invitee(row: sqlite3.Row) -> Invitee:
+    return Invitee(**{f: row[f] for f in INVITEE_FIELDS}, code=row["code"])
+
+
+def _storage_error(path: Path, exc: BaseException) -> InviteError:
+    """Name the cause staff can fix: a full disk or a read-only folder."""
+    code = exc.errno if isinstance(exc, OSError) else None
+    text = str(exc).lower()
+    if code == errno.ENOSPC or "full" in text:
+        reason = "Der Datenträger ist voll"
+    elif (
+        code in (errno.EACCES, errno.EPERM, errno.EROFS)
+        or "readonly" in text
+        or "read-only" in text
+    ):
+        reason = "Keine Schreibberechtigung (schreibgeschützt?)"
+    else:
+        reason = f"Fehler beim Zugriff ({exc})"
+    return InviteError(f"{path}: {reason}. Es wurde nichts verändert.", exit_code=2)
+
+
+@contextlib.contextmanager
+def exclusive(data_dir: Path, command: str) -> Iterator[None]:
+    """Hold the data folder's lock so two staff members never run send/poll at the same time."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = data_dir / LOCK_FILE
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            raise InviteError(
+                f"Ein anderer Vorgang arbeitet gerade mit „{data_dir}“ ({holder or 'unbekannt'}). "
+                "Bitte warten, bis er fertig ist, und dann erneut starten."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"invite {command}, Prozess {os.getpid()}".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
