@@ -380,3 +380,80 @@ def exclusive(data_dir: Path, command: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+# -- answers (poll, record, status) ----------------------------------------------------------
+
+ANSWERS = ("zusage", "absage", "unzustellbar", "pruefen")
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    id: int
+    invitee: str
+    answer: str
+    persons: int | None
+    waiting_list: bool
+
+
+def record_answer(
+    state: State,
+    invitee: str,
+    answer: str,
+    *,
+    source: str,
+    command: str,
+    persons: int | None = None,
+    participants: str = "",
+    note: str = "",
+    message: int | None = None,
+    capacity: int = 0,
+) -> AnswerRecord:
+    """Store an answer; the latest per invitee counts. A Zusage beyond ``capacity`` persons
+    (0 = unlimited) goes on the waiting list."""
+    if answer not in ANSWERS:
+        raise ValueError(f"unknown answer {answer!r}")
+    if answer == "zusage" and persons is None:
+        persons = 1
+    with state.transaction() as conn:
+        waiting = False
+        if answer == "zusage" and capacity:
+            confirmed = confirmed_persons(conn, exclude=invitee)
+            waiting = confirmed + (persons or 0) > capacity
+        cur = conn.execute(
+            "INSERT INTO answers (invitee, answer, persons, participants, note, source, message, "
+            "waiting_list, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (invitee, answer, persons, participants, note, source, message, int(waiting), now()),
+        )
+        detail = f"{answer} über {source}" + (f", {persons} Personen" if persons else "")
+        if waiting:
+            detail += ", Warteliste"
+        State._audit(conn, command, "Antwort erfasst", invitee, detail)
+    return AnswerRecord(cur.lastrowid or 0, invitee, answer, persons, waiting)
+
+
+def confirmed_persons(conn: sqlite3.Connection, exclude: str | None = None) -> int:
+    """Persons with a current Zusage that is not on the waiting list."""
+    row = conn.execute(
+        """
+        SELECT COALESCE(SUM(a.persons), 0) FROM answers a
+        WHERE a.id = (SELECT MAX(id) FROM answers WHERE invitee = a.invitee)
+          AND a.answer = 'zusage' AND a.waiting_list = 0 AND a.invitee IS NOT ?
+        """,
+        (exclude,),
+    ).fetchone()
+    return int(row[0])
+
+
+def latest_answers(state: State) -> dict[str, sqlite3.Row]:
+    """The answer that counts for each invitee who has one."""
+    rows = state.conn.execute(
+        "SELECT * FROM answers WHERE id IN (SELECT MAX(id) FROM answers GROUP BY invitee)"
+    )
+    return {r["invitee"]: r for r in rows}
+
+
+# -- ledger (send, remind) -------------------------------------------------------------------
+
+
+# -- inbox (poll) ----------------------------------------------------------------------------
