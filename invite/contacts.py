@@ -82,6 +82,7 @@ LANGUAGES = {
     "english": "en",
 }
 # Bidi embedding/override/isolate controls: they can make a name display as something else.
+MAX_FIELD_CHARS = 300
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
@@ -249,6 +250,8 @@ def _cell_text(cell: RawCell | None) -> tuple[str, str | None]:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return "", "Datum/Uhrzeit statt Text – bitte die Zelle als Text formatieren."
     text = unicodedata.normalize("NFC", str(value)).strip()
+    if len(text) > MAX_FIELD_CHARS:
+        return "", f"Feld ist zu lang ({len(text)} Zeichen, höchstens {MAX_FIELD_CHARS})."
     if "\n" in text or "\r" in text:
         return "", "Zeilenumbruch im Feld – bitte in eine Zeile schreiben."
     for ch in text:

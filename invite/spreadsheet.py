@@ -78,6 +78,13 @@ def read_contact_sheet(path: Path) -> RawSheet:
             raise InviteError(f"{name}: Die Arbeitsmappe hat kein sichtbares Tabellenblatt.")
         ws = visible[0]
         return _read_sheet(name, ws, hidden, _merged_ranges(data, wb, ws))
+    except InviteError:
+        raise
+    except Exception as exc:  # rows are parsed lazily: broken XML surfaces only here
+        raise InviteError(
+            f"{name}: Die Arbeitsmappe ist beschädigt und lässt sich nicht lesen "
+            f"({type(exc).__name__}). Bitte in Excel öffnen und neu speichern."
+        ) from None
     finally:
         wb.close()
 

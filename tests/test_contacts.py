@@ -1,0 +1,335 @@
+"""Reading and checking the contact spreadsheet: every problem found at once, located exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+
+from invite.campaign import Campaign
+from invite.contacts import parse_contacts
+from invite.spreadsheet import read_contact_sheet
+
+REPO = Path(__file__).resolve().parent.parent
+HEADER = [
+    "Nr.",
+    "Anrede",
+    "Titel",
+    "Vorname",
+    "Nachname",
+    "Organisation",
+    "Straße",
+    "PLZ",
+    "Ort",
+    "E-Mail",
+    "Versand",
+    "Sprache",
+]
+
+
+def workbook(path: Path, rows: list[list[Any]], header: list[str] = HEADER) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Kontakte"
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def parse(path: Path):
+    return parse_contacts(read_contact_sheet(path))
+
+
+def test_bundled_example_is_valid() -> None:
+    result = parse(REPO / "contacts.xlsx.example")
+    assert result.errors == []
+    assert len(result.invitees) == 25
+    by_nr = {i.number: i for i in result.invitees}
+    assert by_nr["1"].first_name == "Ayşe" and by_nr["1"].title == "Dr."
+    assert by_nr["9"].channel == "post" and by_nr["9"].email == ""
+    assert by_nr["13"].language == "en"
+    assert by_nr["3"].last_name == "" and by_nr["3"].organisation
+
+
+def test_ten_kinds_of_mistakes_in_one_report(tmp_path: Path) -> None:
+    rows = [
+        [
+            1,
+            "Frau",
+            "",
+            "Anna",
+            "Ok",
+            "Verein A",
+            "Weg 1",
+            "48143",
+            "Münster",
+            "anna@example.org",
+            "E-Mail",
+            "de",
+        ],
+        [
+            2,
+            "Frau",
+            "",
+            "Bea",
+            "Bad",
+            "Verein B",
+            "",
+            "",
+            "",
+            "kein-at-zeichen",
+            "E-Mail",
+            "de",
+        ],  # 1 invalid email
+        [
+            1,
+            "Herr",
+            "",
+            "Carl",
+            "Dup",
+            "Verein C",
+            "",
+            "",
+            "",
+            "carl@example.org",
+            "E-Mail",
+            "de",
+        ],  # 2 duplicate Nr.
+        [
+            4,
+            "Herr",
+            "",
+            "Dirk",
+            "Twin",
+            "Verein D",
+            "",
+            "",
+            "",
+            "anna@example.org",
+            "E-Mail",
+            "de",
+        ],  # 3 duplicate email
+        [
+            5,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "eve@example.org",
+            "E-Mail",
+            "de",
+        ],  # 4 neither name nor organisation
+        [
+            6,
+            "Frau",
+            "",
+            "Fia",
+            "Nomail",
+            "Verein F",
+            "",
+            "",
+            "",
+            "",
+            "E-Mail",
+            "de",
+        ],  # 5 email wanted, missing
+        [
+            7,
+            "Herr",
+            "",
+            "Gus",
+            "Post",
+            "Verein G",
+            "Weg 7",
+            "",
+            "Münster",
+            "",
+            "Post",
+            "de",
+        ],  # 6 PLZ missing for Post
+        [
+            8,
+            "Frau",
+            "",
+            "Hanna\nZeile",
+            "Break",
+            "Verein H",
+            "",
+            "",
+            "",
+            "h@example.org",
+            "E-Mail",
+            "de",
+        ],  # 7 line break
+        [
+            9,
+            "Frau",
+            "",
+            "Ida",
+            "=1+2",
+            "Verein I",
+            "",
+            "",
+            "",
+            "i@example.org",
+            "E-Mail",
+            "de",
+        ],  # 8 formula
+        [
+            10,
+            "Madame",
+            "",
+            "Jo",
+            "Anrede",
+            "Verein J",
+            "",
+            "",
+            "",
+            "j@example.org",
+            "E-Mail",
+            "de",
+        ],  # 9 unknown Anrede
+        [
+            11,
+            "Herr",
+            "",
+            "Kai",
+            "Versand",
+            "Verein K",
+            "",
+            "",
+            "",
+            "k@example.org",
+            "Fax",
+            "de",
+        ],  # 10 unknown Versand
+        [
+            "zwölf",
+            "Herr",
+            "",
+            "Leo",
+            "Nummer",
+            "Verein L",
+            "",
+            "",
+            "",
+            "l@example.org",
+            "E-Mail",
+            "de",
+        ],  # 11 bad Nr.
+        [
+            13,
+            "Frau",
+            "",
+            "Mia\u202e",
+            "Bidi",
+            "Verein M",
+            "",
+            "",
+            "",
+            "m@example.org",
+            "E-Mail",
+            "de",
+        ],  # 12 RTL override
+    ]
+    result = parse(workbook(tmp_path / "kontakte.xlsx", rows))
+    found = {(p.row, p.column) for p in result.errors}
+    expected = {
+        (3, "E-Mail"),
+        (4, "Nr."),
+        (5, "E-Mail"),
+        (6, "Nachname"),
+        (7, "E-Mail"),
+        (8, "PLZ"),
+        (9, "Vorname"),
+        (10, "Nachname"),
+        (11, "Anrede"),
+        (12, "Versand"),
+        (13, "Nr."),
+        (14, "Vorname"),
+    }
+    assert expected <= found, sorted(found)
+    assert [i.number for i in result.invitees] == ["1"]
+    text = "\n".join(str(p) for p in result.errors)
+    assert "Zeile 3, Spalte „E-Mail“" in text
+    assert "kommt doppelt vor (auch in Zeile 2)" in text
+    assert "Formel" in text and "Zeilenumbruch" in text and "U+202E" in text
+    assert all(str(p).startswith(str(tmp_path / "kontakte.xlsx")) for p in result.errors)
+
+
+def test_headers_case_space_and_english_aliases(tmp_path: Path) -> None:
+    header = [
+        " nr ",
+        "SALUTATION",
+        "title",
+        "First Name",
+        "last name",
+        "Organization",
+        "street",
+        "Zip",
+        "City",
+        "email",
+        "Channel",
+        "language",
+    ]
+    rows = [
+        [
+            3.0,
+            "Mr",
+            "",
+            "Jan",
+            "Nowak",
+            "PKM",
+            "Platz 7",
+            1067,
+            "Dresden",
+            "Jan@Example.org",
+            "both",
+            "English",
+        ]
+    ]
+    result = parse(workbook(tmp_path / "en.xlsx", rows, header))
+    assert result.errors == []
+    (inv,) = result.invitees
+    assert inv.number == "3" and inv.salutation == "Herr" and inv.channel == "both"
+    assert inv.postcode == "01067"  # the leading zero Excel dropped
+    assert inv.language == "en"
+    assert inv.email == "Jan@example.org"  # domain normalised, local part kept
+
+
+def test_empty_rows_ignored_and_channel_defaults(tmp_path: Path) -> None:
+    rows = [
+        [1, "Frau", "", "A", "B", "", "", "", "", "a@example.org", "", ""],
+        [None] * 12,
+        ["", "", "", "", "", "", "", "", "", "", "", ""],
+        [2, "", "", "", "", "Verein", "Weg 2", "48143", "Münster", "", "", ""],
+    ]
+    result = parse(workbook(tmp_path / "k.xlsx", rows))
+    assert result.errors == []
+    assert [(i.number, i.channel) for i in result.invitees] == [("1", "email"), ("2", "post")]
+
+
+def test_missing_required_columns(tmp_path: Path) -> None:
+    result = parse(workbook(tmp_path / "k.xlsx", [[1, "x"]], ["Nr.", "Name der Person"]))
+    assert len(result.errors) == 1
+    assert "„Organisation“, „E-Mail“ fehlen" in str(result.errors[0])
+    assert result.errors[0].row == 1
+
+
+def test_campaign_sync_refuses_list_with_errors(tmp_path: Path) -> None:
+    from invite.campaign import ContactErrors
+
+    path = workbook(tmp_path / "k.xlsx", [[1, "", "", "", "", "", "", "", "", "x@", "E-Mail", ""]])
+    campaign = Campaign.open(REPO / "letters", path, tmp_path / "data")
+    with campaign.open_state() as state, pytest.raises(ContactErrors):
+        campaign.sync(state, "test")
+    with campaign.open_state() as state:
+        assert state.invitees() == []
