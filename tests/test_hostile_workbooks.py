@@ -9,9 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
-
 from clirun import REPO, run_invite
+from openpyxl import Workbook
 
 HEADER = [
     "Nr.",
