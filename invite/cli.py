@@ -6,7 +6,9 @@ printed once, with the exit code it carries (0 ok, 1 problems found, 2 usage/con
 
 from __future__ import annotations
 
+import errno
 import re
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -275,6 +277,19 @@ def _german_usage(message: str) -> str:
     return message
 
 
+def storage_message(exc: BaseException) -> str | None:
+    """German words for a full disk or a write-protected data folder; None for anything else."""
+    code = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    retry = " Bereits Erledigtes bleibt gespeichert; danach den Befehl einfach erneut starten."
+    if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text:
+        return f"Der Datenträger ist voll{where}. Bitte Platz schaffen.{retry}"
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS) or "readonly" in text:
+        return f"Keine Schreibberechtigung{where} (Ordner schreibgeschützt?).{retry}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and turn every failure into a German message and code."""
     try:
@@ -298,4 +313,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         click.echo(f"Fehler: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
+    except (OSError, sqlite3.OperationalError) as exc:
+        message = storage_message(exc)
+        if message is None:
+            raise
+        click.echo(f"Fehler: {message}", err=True)
+        sys.exit(EXIT_USAGE)
     sys.exit(code if isinstance(code, int) else 0)
