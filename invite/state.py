@@ -177,6 +177,7 @@ class State:
             raise _storage_error(data_dir, exc) from None
         path = data_dir / DB_FILE
         new = not path.exists()
+        conn = None
         try:
             if new:
                 fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
@@ -189,9 +190,9 @@ class State:
             conn.execute("PRAGMA busy_timeout=30000")
             state = cls(conn, data_dir)
             state._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise _storage_error(path, exc) from None
-        except OSError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
+            if conn is not None:
+                conn.close()
             raise _storage_error(path, exc) from None
         return state
 
@@ -353,11 +354,19 @@ def _storage_error(path: Path, exc: BaseException) -> InviteError:
         code in (errno.EACCES, errno.EPERM, errno.EROFS)
         or "readonly" in text
         or "read-only" in text
+        or _read_only(path.parent)
     ):
         reason = "Keine Schreibberechtigung (schreibgeschützt?)"
     else:
         reason = f"Fehler beim Zugriff ({exc})"
     return InviteError(f"{path}: {reason}. Es wurde nichts verändert.", exit_code=2)
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
