@@ -79,9 +79,11 @@ def test_read_only_data_folder_is_a_clear_error(tmp_path: Path) -> None:
     else:
         data.chmod(0o500)
     try:
-        with pytest.raises((InviteError, sqlite3.OperationalError)) as info:
-            with State.open(data) as state:
-                state.sync_invitees(invitees(3), "test")
+        with (
+            pytest.raises((InviteError, sqlite3.OperationalError)) as info,
+            State.open(data) as state,
+        ):
+            state.sync_invitees(invitees(3), "test")
         if isinstance(info.value, InviteError):
             assert "schreibgeschützt" in str(info.value) or "Zugriff" in str(info.value)
     finally:
@@ -109,9 +111,11 @@ def test_second_user_is_refused_while_first_works(tmp_path: Path) -> None:
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        with pytest.raises(InviteError, match="Ein anderer Vorgang") as info:
-            with exclusive(data, "poll"):
-                pass
+        with (
+            pytest.raises(InviteError, match="Ein anderer Vorgang") as info,
+            exclusive(data, "poll"),
+        ):
+            pass
         assert "invite send" in str(info.value)
     finally:
         holder.kill()
