@@ -34,8 +34,11 @@ class CheckReport:
         return counts
 
 
-def run_check(campaign: Campaign) -> CheckReport:
-    """Collect every problem; settings errors raise (exit 2), contact problems are listed (exit 1)."""
+def run_check(campaign: Campaign, *, deliverability: bool = False) -> CheckReport:
+    """Collect every problem; settings errors raise (exit 2), contact problems are listed (exit 1).
+
+    Only with ``deliverability`` does anything leave the machine: DNS look-ups of the domains.
+    """
     settings = campaign.settings
     register_fonts(settings.letter.font, settings.letter.font_bold)
     contacts = campaign.read_contacts()
@@ -76,7 +79,31 @@ def run_check(campaign: Campaign) -> CheckReport:
             else:
                 campaign.templates.render_mail(name, language, context)
     _check_signature(campaign)
+    if deliverability:
+        report.errors.extend(_undeliverable(file, contacts.invitees))
     return report
+
+
+def _undeliverable(file: str, invitees: list[Invitee]) -> list[Problem]:
+    """Ask DNS whether each email domain accepts mail (MX or A record)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    problems = []
+    for inv in invitees:
+        if not inv.email:
+            continue
+        try:
+            validate_email(inv.email, check_deliverability=True)
+        except EmailNotValidError as exc:
+            problems.append(
+                Problem(
+                    file,
+                    f"E-Mail-Adresse {inv.email} ist nicht zustellbar: {exc}",
+                    row=inv.row,
+                    column="E-Mail",
+                )
+            )
+    return problems
 
 
 def _check_signature(campaign: Campaign) -> None:

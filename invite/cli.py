@@ -154,11 +154,16 @@ def not_built(what: str) -> None:
 
 
 @step("check", "Kontaktliste, Einstellungen und Vorlagen prüfen. Erzeugt nichts.")
-def check_cmd(ctx: click.Context, **kwargs: Any) -> None:
+@click.option(
+    "--deliverability",
+    is_flag=True,
+    help="Auch im DNS prüfen, ob die E-Mail-Domains Post annehmen (braucht Internet).",
+)
+def check_cmd(ctx: click.Context, deliverability: bool, **kwargs: Any) -> None:
     from invite.check import run_check
 
     campaign = campaign_from(ctx, kwargs)
-    report = run_check(campaign)
+    report = run_check(campaign, deliverability=deliverability)
     for notice in report.notices:
         click.echo(f"Hinweis: {notice}")
     if report.errors:
