@@ -182,7 +182,40 @@ def check_cmd(ctx: click.Context, deliverability: bool, **kwargs: Any) -> None:
 @step("letters", "Briefe, Anmeldeformulare, Programm und Druckstapel als PDF erzeugen.")
 @click.option("--only", multiple=True, metavar="NR", help="Nur für diese Nr. (mehrfach möglich).")
 def letters_cmd(ctx: click.Context, only: tuple[str, ...], **kwargs: Any) -> None:
-    not_built("letters")
+    from invite.letters import render_letters
+    from invite.state import exclusive
+
+    campaign = campaign_from(ctx, kwargs)
+    paths = campaign.paths
+    with exclusive(paths.data, "letters"), campaign.open_state() as state:
+        campaign.sync(state, "letters")
+        with click.progressbar(
+            length=1, label="PDFs werden erzeugt", file=sys.stderr, show_eta=False
+        ) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
+
+            report = render_letters(campaign, state, only=only, progress=progress)
+    skipped = report.letters_skipped + report.forms_skipped
+    click.echo(
+        f"{report.letters_written} Briefe und {report.forms_written} Anmeldeformulare "
+        f"geschrieben, {skipped} Dateien unverändert übersprungen "
+        f"({report.invitees} Eingeladene)."
+    )
+    click.echo(f"Briefe: {paths.letters}")
+    click.echo(f"Anmeldeformulare: {paths.forms}")
+    state_word = "neu geschrieben" if report.programme_written else "unverändert"
+    click.echo(f"Programm ({state_word}): {report.programme}")
+    if report.print_batch is not None:
+        what = "neu" if report.print_batch_new else "unverändert"
+        click.echo(
+            f"Druckstapel ({what}, {report.print_batch_count} Briefe für den Postversand): "
+            f"{report.print_batch}"
+        )
+    else:
+        click.echo("Kein Druckstapel: niemand erhält die Einladung per Post.")
 
 
 @step("send", "Einladungen per E-Mail versenden (genau einmal je Eingeladenem).")

@@ -1,0 +1,286 @@
+"""What goes where on the letter page: DIN 5008 Form B geometry and the letter's content as data.
+
+Pure: no reportlab here. Positions are millimetres from the top-left corner of an A4 sheet, as
+DIN 5008 states them; ``invite.pdf`` converts them to PDF points. Everything printed comes from
+the campaign settings, the invitee and the rendered template, so the layout is testable with
+plain values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from babel.dates import format_date
+
+from invite.contacts import Invitee
+from invite.salutation import MAX_ADDRESS_LINES, address_block
+from invite.settings import Settings
+
+# -- geometry (mm from the top-left edge of the sheet) ---------------------------------------
+
+PAGE_WIDTH = 210.0
+PAGE_HEIGHT = 297.0
+
+LETTERHEAD_BOTTOM = 45.0  # the letterhead band is 0–45
+
+# Address field (Form B): 85 × 45 at x 20, y 45; Zusatz- und Vermerkzone on top, Anschriftzone below.
+ADDRESS_X = 20.0
+ADDRESS_TOP = 45.0
+ADDRESS_WIDTH = 85.0
+ADDRESS_HEIGHT = 45.0
+ZUSATZ_HEIGHT = 17.7
+ANSCHRIFT_TOP = ADDRESS_TOP + ZUSATZ_HEIGHT  # 62.7
+ANSCHRIFT_HEIGHT = 27.3
+ADDRESS_TEXT_X = 25.0
+ADDRESS_TEXT_WIDTH = ADDRESS_X + ADDRESS_WIDTH - ADDRESS_TEXT_X - 2.0  # keep 2 mm off the edge
+
+# The window of a DIN-lang envelope (C6/5, DL) that the Anschrift must stay inside.
+WINDOW_LEFT, WINDOW_RIGHT = 20.0, 105.0
+WINDOW_TOP, WINDOW_BOTTOM = 45.0, 90.0
+
+# Information block / Randspalte: from x 125, y 50, at most 75 wide; text kept within 190.
+INFO_X = 125.0
+INFO_TOP = 50.0
+INFO_MAX_WIDTH = 75.0
+INFO_TEXT_WIDTH = 65.0
+
+# Marks in the left margin: fold marks at 105 and 210, the hole mark at 148.5.
+FOLD_MARKS = (105.0, 210.0)
+HOLE_MARK = 148.5
+MARK_X = 3.5
+FOLD_MARK_LENGTH = 4.0
+HOLE_MARK_LENGTH = 6.0
+
+# Text area.
+MARGIN_LEFT = 25.0
+MARGIN_RIGHT = 20.0
+TEXT_RIGHT = PAGE_WIDTH - MARGIN_RIGHT  # 190
+BODY_RIGHT_FIRST_PAGE = INFO_X - 7.0  # 118: the body stays clear of the Randspalte
+SUBJECT_TOP = WINDOW_BOTTOM + 8.46  # two blank lines below the address field
+BODY_BOTTOM = PAGE_HEIGHT - 22.0
+CONTINUATION_TOP = 32.0  # below the reduced header of pages 2 …
+
+# Labels of the information column: fixed wording of the letterhead, not campaign data.
+LABEL_ROOM = "Zimmer"
+LABEL_PHONE = "Telefon"
+LABEL_FAX = "Fax"
+LABEL_PAGE = "Seite"
+
+# -- the information column ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnBlock:
+    """A group of lines in the Randspalte, separated from the next by space."""
+
+    lines: tuple[str, ...]
+    heading: str = ""  # printed bold above the lines
+
+
+def date_line(settings: Settings, language: str = "de") -> str:
+    """``Münster, 10.1.2019`` (English letters: ``Münster, 10 January 2019``)."""
+    if language == "en":
+        formatted = format_date(settings.letter.date, "d MMMM y", locale="en_GB")
+    else:
+        formatted = format_date(settings.letter.date, "d.M.y", locale="de_DE")
+    return f"{settings.sender.place}, {formatted}"
+
+
+def info_column(settings: Settings, language: str = "de") -> list[ColumnBlock]:
+    """The top of the Randspalte: office address, both contacts, reference and date."""
+    sender, letter = settings.sender, settings.letter
+    blocks = [ColumnBlock(sender.address)]
+    for index, person in enumerate(sender.contacts):
+        blocks.append(
+            ColumnBlock(
+                (
+                    person.office,
+                    person.name,
+                    f"{LABEL_ROOM}: {person.room}",
+                    f"{LABEL_PHONE}: {person.phone}",
+                    f"{LABEL_FAX}: {person.fax}",
+                    person.email,
+                ),
+                heading=sender.contacts_heading if index == 0 else "",
+            )
+        )
+    blocks.append(ColumnBlock((letter.reference_label, letter.reference)))
+    blocks.append(ColumnBlock((date_line(settings, language),)))
+    return blocks
+
+
+def info_footer(settings: Settings) -> list[ColumnBlock]:
+    """The foot of the Randspalte: the city's general contact and the accessibility service."""
+    general = settings.sender.general
+    return [
+        ColumnBlock(
+            (
+                f"{LABEL_PHONE}: {general.phone}",
+                f"{LABEL_FAX}: {general.fax}",
+                general.email,
+                general.web,
+            ),
+            heading=general.heading,
+        ),
+        ColumnBlock((general.accessibility,), heading=general.accessibility_label),
+    ]
+
+
+def reference_short(settings: Settings) -> str:
+    """``Mein Zeichen 33.00.0011`` for continuation pages (label without its parenthesis)."""
+    label = settings.letter.reference_label.split(" (")[0].strip()
+    return f"{label} {settings.letter.reference}"
+
+
+# -- the address field ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddressField:
+    return_line: str
+    lines: tuple[str, ...]
+
+
+def address_field(settings: Settings, invitee: Invitee) -> AddressField:
+    return AddressField(settings.sender.return_address, tuple(address_block(invitee)))
+
+
+def wrap_words(text: str, measure: Callable[[str], float], width: float) -> list[str]:
+    """Break ``text`` at spaces so each line measures at most ``width`` (a long word stays whole)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if current and measure(candidate) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    return lines
+
+
+def fit_address(
+    lines: tuple[str, ...] | list[str],
+    measure: Callable[[str, float], float],
+    width: float,
+    sizes: tuple[float, ...] = (10.0, 9.5, 9.0, 8.5, 8.0),
+    max_lines: int = MAX_ADDRESS_LINES,
+) -> tuple[float, list[str]]:
+    """Font size and lines for the Anschriftzone: unbroken lines at the largest size that fits,
+    else lines wrapped at spaces, never more than ``max_lines``.
+
+    ``measure(text, size)`` gives the printed width in the same unit as ``width``.
+    """
+    lines = list(lines)[:max_lines]
+    for size in sizes[:3]:
+        if all(measure(line, size) <= width for line in lines):
+            return size, lines
+    wrapped: list[str] = []
+    for size in sizes:
+        wrapped = [
+            part
+            for line in lines
+            for part in wrap_words(line, lambda s, size=size: measure(s, size), width)
+        ]
+        if len(wrapped) <= max_lines and all(measure(w, size) <= width for w in wrapped):
+            return size, wrapped
+    return sizes[-1], wrapped[:max_lines]
+
+
+# -- the body ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    text: str
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph of the letter; its line breaks are kept as typed in the template."""
+
+    lines: tuple[tuple[Run, ...], ...]
+
+    @property
+    def emphasised(self) -> bool:
+        """All bold, like the event block: set apart and never split across pages."""
+        return all(run.bold for line in self.lines for run in line if run.text.strip())
+
+    @property
+    def text(self) -> str:
+        return "\n".join("".join(run.text for run in line) for line in self.lines)
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def parse_line(line: str) -> tuple[Run, ...]:
+    """``Am **31.1.** um 17 Uhr`` -> runs with the starred parts bold."""
+    runs: list[Run] = []
+    position = 0
+    for match in _BOLD.finditer(line):
+        if match.start() > position:
+            runs.append(Run(line[position : match.start()]))
+        runs.append(Run(match.group(1), bold=True))
+        position = match.end()
+    if position < len(line):
+        runs.append(Run(line[position:]))
+    return tuple(runs)
+
+
+def parse_body(text: str) -> list[Block]:
+    """Paragraphs are separated by blank lines; ``**…**`` marks bold text."""
+    blocks: list[Block] = []
+    for chunk in re.split(r"\n\s*\n", text.strip()):
+        lines = [line.strip() for line in chunk.splitlines() if line.strip()]
+        if lines:
+            blocks.append(Block(tuple(parse_line(line) for line in lines)))
+    return blocks
+
+
+@dataclass(frozen=True)
+class LetterContent:
+    """Everything printed on one invitee's letter, in reading order."""
+
+    language: str
+    address: AddressField
+    column: tuple[ColumnBlock, ...]
+    column_footer: tuple[ColumnBlock, ...]
+    subject: str
+    body: tuple[Block, ...]
+    closing: str
+    signatory: str
+    signatory_title: str
+    continuation: str  # reference and date for the reduced header of pages 2 …
+    title: str  # PDF metadata
+    author: str
+    description: str
+    keywords: str
+
+
+def letter_content(settings: Settings, invitee: Invitee, body_text: str) -> LetterContent:
+    """Assemble the letter from settings, invitee and the rendered letter template."""
+    language = invitee.language if invitee.language in ("de", "en") else "de"
+    letter, sender = settings.letter, settings.sender
+    recipient = invitee.full_name or invitee.organisation
+    return LetterContent(
+        language=language,
+        address=address_field(settings, invitee),
+        column=tuple(info_column(settings, language)),
+        column_footer=tuple(info_footer(settings)),
+        subject=letter.subject,
+        body=tuple(parse_body(body_text)),
+        closing=letter.closing,
+        signatory=letter.signatory,
+        signatory_title=letter.signatory_title,
+        continuation=f"{reference_short(settings)} · {date_line(settings, language)}",
+        title=letter.subject,
+        author=f"{sender.organisation} – {sender.office}",
+        description=f"{settings.event.title}: Einladung an {recipient}",
+        keywords=f"invite-code:{invitee.code}" if invitee.code else "",
+    )

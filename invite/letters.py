@@ -1,0 +1,384 @@
+"""`invite letters`: every invitee's letter and form, the programme and the print batch as PDF.
+
+Rendering runs in a process pool on all cores (fonts registered and the signature read once per
+worker). A file is rendered only when it is missing or its inputs changed: each file's
+fingerprint (invitee data, rendered letter text, settings file, signature, fonts, drawing code
+version) is kept in a small JSON sidecar in the data folder. Every file is written atomically;
+if any invitee fails, the run reports it and no print batch is made.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from invite.campaign import Campaign
+from invite.contacts import Invitee
+from invite.errors import InviteError
+from invite.fonts import locate_fonts, register_fonts
+from invite.form import draw_form, render_form
+from invite.layout import letter_content
+from invite.pdf import Metadata, Section, build_pdf, letter_section, render_letter, render_programme
+from invite.settings import Settings
+from invite.state import State, now
+from invite.templates import template_context
+
+# Bump when the drawing code changes what a PDF looks like: every file is then rendered anew.
+RENDER_VERSION = "1"
+FINGERPRINTS_FILE = ".pdf-fingerprints.json"
+# Fewer jobs than this are rendered in-process: starting workers would cost more than it saves.
+POOL_THRESHOLD = 8
+COMMAND = "letters"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class LettersReport:
+    """What a run did, for the German summary."""
+
+    invitees: int = 0
+    letters_written: int = 0
+    forms_written: int = 0
+    letters_skipped: int = 0
+    forms_skipped: int = 0
+    programme_written: bool = False
+    programme: Path | None = None
+    print_batch: Path | None = None
+    print_batch_count: int = 0
+    print_batch_new: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    """Render work for one invitee; ``None`` paths are up to date and skipped."""
+
+    invitee: Invitee
+    body: str
+    letter: Path | None
+    form: Path | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    number: str
+    letter: bool = False
+    form: bool = False
+    error: str = ""
+
+
+# -- fingerprints --------------------------------------------------------------------------
+
+
+def _digest(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()[:24]
+
+
+def campaign_fingerprint(settings: Settings) -> str:
+    """What every PDF depends on: settings file, signature, fonts and the drawing code."""
+    files = locate_fonts(settings.letter.font, settings.letter.font_bold)
+    return _digest(
+        RENDER_VERSION,
+        settings.file.read_bytes(),
+        settings.letter.signature_image.read_bytes(),
+        str(files.regular),
+        str(files.bold),
+    )
+
+
+def invitee_fingerprint(invitee: Invitee) -> str:
+    fields = dataclasses.asdict(invitee)
+    fields.pop("row")  # moving a row in the spreadsheet changes nothing printed
+    return _digest(json.dumps(fields, sort_keys=True, ensure_ascii=False))
+
+
+class Fingerprints:
+    """The sidecar: data-folder-relative file path -> fingerprint of the inputs it was made from."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.path = data_dir / FINGERPRINTS_FILE
+        try:
+            loaded = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            loaded = {}
+        self.entries: dict[str, str] = loaded if isinstance(loaded, dict) else {}
+
+    def _key(self, file: Path) -> str:
+        return file.relative_to(self.data_dir).as_posix()
+
+    def current(self, file: Path, fingerprint: str) -> bool:
+        return file.is_file() and self.entries.get(self._key(file)) == fingerprint
+
+    def set(self, file: Path, fingerprint: str) -> None:
+        self.entries[self._key(file)] = fingerprint
+
+    def save(self) -> None:
+        write_atomic(self.path, json.dumps(self.entries, indent=0, sort_keys=True).encode())
+
+
+# -- files ---------------------------------------------------------------------------------
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Temp file in the same folder, then rename: a reader never sees half a PDF."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InviteError(
+            f"{path}: Datei konnte nicht geschrieben werden ({exc.strerror or exc}).", exit_code=2
+        ) from None
+
+
+# -- workers -------------------------------------------------------------------------------
+
+_settings: Settings | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    """Once per process: fonts registered, settings kept (the signature is cached on first use)."""
+    global _settings
+    register_fonts(settings.letter.font, settings.letter.font_bold)
+    _settings = settings
+
+
+def _render_job(job: Job) -> Outcome:
+    """Render and write one invitee's files; errors come back as data, named by Nr."""
+    assert _settings is not None
+    try:
+        if job.letter is not None:
+            content = letter_content(_settings, job.invitee, job.body)
+            write_atomic(job.letter, render_letter(_settings, content))
+        if job.form is not None:
+            write_atomic(job.form, render_form(_settings, job.invitee))
+    except InviteError as exc:
+        return Outcome(job.invitee.number, error=str(exc))
+    except Exception as exc:  # a drawing failure must name the invitee, not end the batch silently
+        return Outcome(job.invitee.number, error=f"{type(exc).__name__}: {exc}")
+    return Outcome(job.invitee.number, job.letter is not None, job.form is not None)
+
+
+def _worker_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_jobs(
+    settings: Settings, jobs: Sequence[Job], progress: Progress | None = None
+) -> list[Outcome]:
+    """Render all jobs, in parallel when it pays off; results in job order."""
+    _init_worker(settings)
+    total = len(jobs)
+    outcomes: list[Outcome] = []
+    workers = min(_worker_count(), total)
+    if total < POOL_THRESHOLD or workers < 2:
+        for job in jobs:
+            outcomes.append(_render_job(job))
+            if progress:
+                progress(len(outcomes), total)
+        return outcomes
+    chunk = max(1, min(16, total // (workers * 4)))
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(settings,)
+    ) as pool:
+        for outcome in pool.map(_render_job, jobs, chunksize=chunk):
+            outcomes.append(outcome)
+            if progress:
+                progress(len(outcomes), total)
+    return outcomes
+
+
+# -- the step ------------------------------------------------------------------------------
+
+
+def _plan(campaign: Campaign, invitees: Iterable[Invitee], prints: Fingerprints, common: str):
+    """Render letter texts (template errors surface here, before anything is written) and
+    decide which files are out of date."""
+    settings, paths = campaign.settings, campaign.paths
+    jobs: list[Job] = []
+    planned: dict[str, tuple[str, str]] = {}
+    skipped_letters = skipped_forms = 0
+    for inv in invitees:
+        body = campaign.templates.render("letter", inv.language, template_context(settings, inv))
+        person = invitee_fingerprint(inv)
+        letter_fp = _digest(common, "letter", person, body)
+        form_fp = _digest(common, "form", person)
+        letter = None if prints.current(paths.letter(inv), letter_fp) else paths.letter(inv)
+        form = None if prints.current(paths.form(inv), form_fp) else paths.form(inv)
+        skipped_letters += letter is None
+        skipped_forms += form is None
+        planned[inv.number] = (letter_fp, form_fp)
+        if letter is not None or form is not None:
+            jobs.append(Job(inv, body, letter, form))
+    return jobs, planned, skipped_letters, skipped_forms
+
+
+def _render(
+    campaign: Campaign, invitees: Sequence[Invitee], progress: Progress | None
+) -> tuple[LettersReport, set[str]]:
+    """Bring programme, letters and forms of ``invitees`` up to date; return what changed."""
+    settings, paths = campaign.settings, campaign.paths
+    register_fonts(settings.letter.font, settings.letter.font_bold)
+    prints = Fingerprints(paths.data)
+    common = campaign_fingerprint(settings)
+    report = LettersReport(invitees=len(invitees), programme=paths.programme)
+    programme_fp = _digest(common, "programme")
+    if not prints.current(paths.programme, programme_fp):
+        write_atomic(paths.programme, render_programme(settings))
+        prints.set(paths.programme, programme_fp)
+        report.programme_written = True
+    jobs, planned, report.letters_skipped, report.forms_skipped = _plan(
+        campaign, invitees, prints, common
+    )
+    by_number = {job.invitee.number: job for job in jobs}
+    failures: list[str] = []
+    changed: set[str] = set()
+    try:
+        for outcome in run_jobs(settings, jobs, progress):
+            job = by_number[outcome.number]
+            if outcome.error:
+                failures.append(f"  – Nr. {outcome.number}: {outcome.error}")
+                continue
+            letter_fp, form_fp = planned[outcome.number]
+            if job.letter is not None:
+                prints.set(job.letter, letter_fp)
+                report.letters_written += 1
+            if job.form is not None:
+                prints.set(job.form, form_fp)
+                report.forms_written += 1
+            changed.add(outcome.number)
+    finally:
+        prints.save()  # what was written stays known even when a later invitee failed
+    if failures:
+        done = report.letters_written + report.forms_written
+        raise InviteError(
+            f"Für {len(failures)} Eingeladene konnten die PDFs nicht erzeugt werden "
+            f"({done} Dateien wurden geschrieben, kein Druckstapel):\n" + "\n".join(failures)
+        )
+    return report, changed
+
+
+def ensure_rendered(campaign: Campaign, state: State, invitees: Sequence[Invitee]) -> None:
+    """Make sure the programme and each invitee's letter and form exist and are current
+    (used by send and remind before attaching them)."""
+    _render(campaign, invitees, None)
+
+
+def select_invitees(state: State, only: Sequence[str]) -> list[Invitee]:
+    """All current invitees, or those whose Nr. is in ``only`` (unknown numbers are an error)."""
+    invitees = state.invitees()
+    if not only:
+        return invitees
+    wanted = [n.strip() for n in only]
+    known = {inv.number for inv in invitees}
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise InviteError(
+            "Diese Nr. gibt es in der Kontaktliste nicht: " + ", ".join(unknown), exit_code=2
+        )
+    return [inv for inv in invitees if inv.number in wanted]
+
+
+def render_letters(
+    campaign: Campaign, state: State, only: Sequence[str] = (), progress: Progress | None = None
+) -> LettersReport:
+    """Render everything for the selected invitees, then the print batch for postal ones."""
+    invitees = select_invitees(state, only)
+    report, changed = _render(campaign, invitees, progress)
+    postal = [inv for inv in invitees if inv.wants_post]
+    if postal:
+        report.print_batch_count = len(postal)
+        latest = _latest_batch(state, postal)
+        if latest is not None and not (changed & {inv.number for inv in postal}):
+            report.print_batch = latest
+        else:
+            report.print_batch = make_print_batch(campaign, state, postal)
+            report.print_batch_new = True
+    state.audit(
+        COMMAND,
+        "PDFs erzeugt",
+        detail=f"{report.letters_written} Briefe, {report.forms_written} Formulare, "
+        f"{report.letters_skipped} Briefe unverändert",
+    )
+    return report
+
+
+def _latest_batch(state: State, postal: Sequence[Invitee]) -> Path | None:
+    """The newest batch file if it exists and already holds exactly these invitees."""
+    row = state.conn.execute(
+        "SELECT id, file FROM print_batches WHERE kind = 'invitation' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None or not Path(row["file"]).is_file():
+        return None
+    members = {
+        r[0]
+        for r in state.conn.execute(
+            "SELECT invitee FROM print_batch_items WHERE batch = ?", (row["id"],)
+        )
+    }
+    return Path(row["file"]) if members == {inv.number for inv in postal} else None
+
+
+def print_batch_pdf(settings: Settings, campaign: Campaign, postal: Sequence[Invitee]) -> bytes:
+    """Letters and (printed, non-fillable) forms in Nr. order, in one file for the printer."""
+    sections: list[Section] = []
+    for inv in postal:
+        body = campaign.templates.render("letter", inv.language, template_context(settings, inv))
+        sections.append(letter_section(settings, letter_content(settings, inv, body)))
+        sections.append(
+            Section(
+                [],
+                lambda canvas, page, inv=inv: draw_form(canvas, settings, inv, fillable=False),
+                "plain",
+            )
+        )
+    sender = settings.sender
+    meta = Metadata(
+        title=f"Druckstapel: {settings.letter.subject}",
+        author=f"{sender.organisation} – {sender.office}",
+        subject=f"{len(postal)} Briefe mit Anmeldeformular für den Postversand",
+    )
+    return build_pdf(sections, meta)
+
+
+def make_print_batch(campaign: Campaign, state: State, postal: Sequence[Invitee]) -> Path:
+    """Write the print batch and record which invitees it holds (status shows them as sent
+    by post on that date)."""
+    settings = campaign.settings
+    postal = sorted(postal, key=lambda inv: int(inv.number))
+    stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M%S")
+    path = campaign.paths.print_batches / f"Druckstapel-{stamp}.pdf"
+    write_atomic(path, print_batch_pdf(settings, campaign, postal))
+    with state.transaction() as conn:
+        cursor = conn.execute(
+            "INSERT INTO print_batches (kind, file, created_at) VALUES ('invitation', ?, ?)",
+            (str(path), now()),
+        )
+        batch = cursor.lastrowid
+        conn.executemany(
+            "INSERT INTO print_batch_items (batch, invitee) VALUES (?, ?)",
+            [(batch, inv.number) for inv in postal],
+        )
+        State._audit(
+            conn, COMMAND, "Druckstapel erstellt", None, f"{path.name}, {len(postal)} Briefe"
+        )
+    return path
