@@ -644,4 +644,13 @@ def settle_interrupted(state: State, command: str) -> list[Delivery]:
     return [_delivery(r) for r in rows]
 
 
+def confirmation_floor(state: State) -> dict[str, int]:
+    """Per invitee, the id of the latest answer that was not a Zusage: a confirmation whose
+    round (= the Zusage's answer id) is above it confirms the current Zusage."""
+    rows = state.conn.execute(
+        "SELECT invitee, MAX(id) FROM answers WHERE answer != 'zusage' GROUP BY invitee"
+    )
+    return {r[0]: int(r[1]) for r in rows}
+
+
 # -- inbox (poll) ----------------------------------------------------------------------------
