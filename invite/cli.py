@@ -6,6 +6,7 @@ printed once, with the exit code it carries (0 ok, 1 problems found, 2 usage/con
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import re
 import sqlite3
@@ -218,6 +219,97 @@ def letters_cmd(ctx: click.Context, only: tuple[str, ...], **kwargs: Any) -> Non
         click.echo("Kein Druckstapel: niemand erhält die Einladung per Post.")
 
 
+# -- shared by send and remind: confirmation, progress bar, summary ---------------------------
+
+
+def _names(invitees: list[Any], shown: int = 5) -> str:
+    names = ", ".join(f"{inv.display_name} <{inv.email}>" for inv in invitees[:shown])
+    more = len(invitees) - shown
+    return names + (f" und {more} weitere" if more > 0 else "")
+
+
+def _confirm_batch(what: str, invitees: list[Any], *, yes: bool, dry_run: bool) -> bool:
+    """Say how many emails go to whom; without --yes ask, and refuse without a terminal."""
+    if dry_run:
+        click.echo(f"Probelauf: {len(invitees)} {what} werden nur als Datei abgelegt.")
+        return True
+    click.echo(f"{len(invitees)} {what} gehen an: {_names(invitees)}")
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise InviteError(
+            "Keine Rückfrage möglich (kein Terminal). Zum Senden ohne Rückfrage --yes angeben.",
+            exit_code=EXIT_USAGE,
+        )
+    return click.confirm("Jetzt senden?", default=False)
+
+
+def _ask_password() -> Callable[[str], str] | None:
+    if not sys.stdin.isatty():
+        return None
+    return lambda prompt: click.prompt(prompt, hide_input=True)
+
+
+def _delivery_summary(delivery: Any, sent_label: str) -> bool:
+    """Print what happened; True when everything went through."""
+    if delivery.outbox is not None:
+        click.echo(
+            f"Probelauf: {len(delivery.previewed)} Nachrichten als .eml abgelegt in "
+            f"„{delivery.outbox / 'new'}“. Es wurde nichts gesendet."
+        )
+    else:
+        click.echo(f"{sent_label}: {len(delivery.sent)}")
+    for warning in delivery.warnings:
+        click.echo(f"Hinweis: {warning}", err=True)
+    if delivery.failed:
+        click.echo(f"Fehlgeschlagen: {len(delivery.failed)}", err=True)
+        for inv, reason in delivery.failed:
+            click.echo(f"  – Nr. {inv.number} {inv.display_name} <{inv.email}>: {reason}", err=True)
+    if delivery.unknown:
+        click.echo(f"Ausgang unklar: {len(delivery.unknown)}", err=True)
+        for inv, reason in delivery.unknown:
+            click.echo(f"  – Nr. {inv.number} {inv.display_name} <{inv.email}>: {reason}", err=True)
+    if delivery.stopped:
+        click.echo(f"Abgebrochen: {delivery.stopped}", err=True)
+        click.echo("Noch nicht Gesendetes bleibt vorgemerkt; einfach erneut starten.", err=True)
+    return not (delivery.failed or delivery.unknown or delivery.stopped)
+
+
+def _unclear_hint(invitees: list[Any], command: str) -> None:
+    if invitees:
+        click.echo(
+            f"Unklar, ob angekommen (nicht erneut gesendet): {len(invitees)} – "
+            + ", ".join(f"Nr. {inv.number}" for inv in invitees),
+            err=True,
+        )
+        click.echo(
+            "Bitte im Ordner „Gesendet“ oder beim Empfänger nachsehen; erneut senden mit "
+            f"„invite {command} --resend-unknown“.",
+            err=True,
+        )
+
+
+def _run_with_progress(run: Callable[..., Any], confirm: Callable[[Any], bool]) -> Any:
+    """Open the progress bar once the batch is confirmed; close it before the summary."""
+    with contextlib.ExitStack() as stack:
+        bar: list[Any] = []
+
+        def confirm_and_start(plan: Any) -> bool:
+            ok = confirm(plan)
+            if ok and not plan.dry_run:
+                bar.append(
+                    stack.enter_context(click.progressbar(length=len(plan.to_send), label="Senden"))
+                )
+            return ok
+
+        return run(
+            confirm=confirm_and_start,
+            progress=lambda outcome: bar[0].update(1) if bar else None,
+            notice=lambda text: click.echo(f"\n{text}", err=True),
+            ask_password=_ask_password(),
+        )
+
+
 @step("send", "Einladungen per E-Mail versenden (genau einmal je Eingeladenem).")
 @click.option(
     "--dry-run", is_flag=True, help="Nichts senden, Nachrichten nur als Probelauf ablegen."
@@ -229,7 +321,40 @@ def letters_cmd(ctx: click.Context, only: tuple[str, ...], **kwargs: Any) -> Non
     "--resend-unknown", is_flag=True, help="Nachrichten mit unklarem Ausgang erneut senden."
 )
 def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
-    not_built("send")
+    from invite.send import SendOptions, run_send
+
+    yes = kwargs.pop("yes")
+    options = SendOptions(
+        dry_run=kwargs.pop("dry_run"),
+        limit=kwargs.pop("limit"),
+        only=tuple(kwargs.pop("only")),
+        resend_unknown=kwargs.pop("resend_unknown"),
+    )
+    campaign = campaign_from(ctx, kwargs)
+    result = _run_with_progress(
+        lambda **ui: run_send(campaign, options, **ui),
+        lambda plan: _confirm_batch("Einladungen", plan.to_send, yes=yes, dry_run=options.dry_run),
+    )
+    plan = result.plan
+    if plan.resolved:
+        click.echo(f"Im Ordner Gesendet gefunden (gilt als gesendet): {len(plan.resolved)}")
+    if result.cancelled:
+        click.echo("Abgebrochen. Es wurde nichts gesendet.")
+        ctx.exit(EXIT_PROBLEMS)
+    ok = True
+    if plan.to_send:
+        ok = _delivery_summary(result.delivery, "Gesendet")
+    else:
+        click.echo("Keine Einladung offen: es gibt nichts zu senden.")
+    click.echo(f"Übersprungen (bereits gesendet): {len(plan.already_sent)}")
+    if plan.post_only:
+        click.echo(
+            f"Übersprungen (nur per Post, siehe „invite letters“): {len(plan.post_only)} – "
+            + ", ".join(f"Nr. {inv.number} {inv.display_name}" for inv in plan.post_only)
+        )
+    _unclear_hint(plan.unknown, "send")
+    if not ok or plan.unknown:
+        ctx.exit(EXIT_PROBLEMS)
 
 
 @step("poll", "Postfach abrufen und Antworten den Eingeladenen zuordnen.")
