@@ -135,6 +135,21 @@ MIGRATIONS: list[str] = [
         detail TEXT NOT NULL DEFAULT ''
     );
     """,
+    # 2: status workbook — what the tool last wrote (to notice staff edits) and notes typed there.
+    """
+    CREATE TABLE status_workbooks (
+        path TEXT PRIMARY KEY,       -- absolute path of a workbook the tool wrote
+        sha256 TEXT NOT NULL,        -- of the file as written
+        cells TEXT NOT NULL,         -- JSON: editable and contact cells per Nr., as written
+        written_at TEXT NOT NULL
+    );
+    CREATE TABLE invitee_notes (
+        invitee TEXT PRIMARY KEY REFERENCES invitees(number),
+        note TEXT NOT NULL,
+        source TEXT NOT NULL,        -- tabelle
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
 
 INVITEE_FIELDS = [f.name for f in fields(Invitee) if f.name != "code"]
@@ -654,3 +669,52 @@ def confirmation_floor(state: State) -> dict[str, int]:
 
 
 # -- inbox (poll) ----------------------------------------------------------------------------
+
+
+# -- status workbook (status, record, purge) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkbookSnapshot:
+    """What the tool last wrote to one status workbook file."""
+
+    path: str
+    sha256: str
+    cells: dict[str, list]
+    written_at: str
+
+
+def workbook_snapshot(state: State, path: str) -> WorkbookSnapshot | None:
+    row = state.conn.execute("SELECT * FROM status_workbooks WHERE path = ?", (path,)).fetchone()
+    if row is None:
+        return None
+    return WorkbookSnapshot(row["path"], row["sha256"], json.loads(row["cells"]), row["written_at"])
+
+
+def save_workbook_snapshot(
+    state: State, path: str, sha256: str, cells: dict[str, list], command: str, detail: str
+) -> None:
+    with state.transaction() as conn:
+        conn.execute(
+            "INSERT INTO status_workbooks (path, sha256, cells, written_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, cells = excluded.cells, "
+            "written_at = excluded.written_at",
+            (path, sha256, json.dumps(cells, ensure_ascii=False), now()),
+        )
+        State._audit(conn, command, "Rückmeldeliste geschrieben", None, detail)
+
+
+def set_invitee_note(state: State, invitee: str, note: str, *, source: str, command: str) -> None:
+    """A Bemerkung that is not part of an answer (typed into the workbook on an open row)."""
+    with state.transaction() as conn:
+        conn.execute(
+            "INSERT INTO invitee_notes (invitee, note, source, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (invitee) DO UPDATE SET note = excluded.note, source = excluded.source, "
+            "updated_at = excluded.updated_at",
+            (invitee, note, source, now()),
+        )
+        State._audit(conn, command, "Bemerkung übernommen", invitee, f"über {source}")
+
+
+def invitee_notes(state: State) -> dict[str, sqlite3.Row]:
+    return {r["invitee"]: r for r in state.conn.execute("SELECT * FROM invitee_notes")}
