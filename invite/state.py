@@ -670,6 +670,139 @@ def confirmation_floor(state: State) -> dict[str, int]:
 
 # -- inbox (poll) ----------------------------------------------------------------------------
 
+# A message is recorded here (committed) before it is moved out of the inbox folder, and the
+# content hash is UNIQUE: a crash, a second run or a changed UIDVALIDITY can fetch a message
+# again, but it is never counted twice.
+
+
+@dataclass(frozen=True)
+class InboxRecord:
+    content_hash: str
+    message_id: str
+    folder: str
+    uidvalidity: int
+    uid: int
+    sender: str
+    subject: str
+    kind: str  # answer | unclear | unmatched | bounce | autoreply | rejected
+    invitee: str | None
+    evidence: str
+    reason: str
+    received_at: str = ""
+
+
+def folder_position(state: State, folder: str) -> tuple[int, int] | None:
+    """``(uidvalidity, last_uid)`` remembered for ``folder``."""
+    row = state.conn.execute(
+        "SELECT uidvalidity, last_uid FROM folder_sync WHERE folder = ?", (folder,)
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+def save_folder_position(state: State, folder: str, uidvalidity: int, last_uid: int) -> None:
+    with state.transaction() as conn:
+        conn.execute(
+            "INSERT INTO folder_sync (folder, uidvalidity, last_uid) VALUES (?, ?, ?) "
+            "ON CONFLICT (folder) DO UPDATE SET uidvalidity = excluded.uidvalidity, "
+            "last_uid = excluded.last_uid",
+            (folder, uidvalidity, last_uid),
+        )
+
+
+def seen_message(
+    state: State, content_hash: str, message_id: str = "", sender: str = ""
+) -> sqlite3.Row | None:
+    """The earlier record of this message: same bytes, or same Message-ID from the same sender
+    (the same mail delivered twice with different trace headers)."""
+    row = state.conn.execute(
+        "SELECT * FROM inbox_messages WHERE content_hash = ?", (content_hash,)
+    ).fetchone()
+    if row is None and message_id:
+        row = state.conn.execute(
+            "SELECT * FROM inbox_messages WHERE message_id = ? AND sender = ? ORDER BY id LIMIT 1",
+            (message_id, sender),
+        ).fetchone()
+    return row
+
+
+def add_inbox_message(state: State, record: InboxRecord, command: str) -> int:
+    """Store what was decided about one message (no body); returns its row id."""
+    with state.transaction() as conn:
+        cur = conn.execute(
+            "INSERT INTO inbox_messages (content_hash, message_id, folder, uidvalidity, uid, "
+            "received_at, sender, subject, kind, invitee, evidence, reason, processed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.content_hash,
+                record.message_id,
+                record.folder,
+                record.uidvalidity,
+                record.uid,
+                record.received_at,
+                record.sender,
+                record.subject,
+                record.kind,
+                record.invitee,
+                record.evidence,
+                record.reason,
+                now(),
+            ),
+        )
+        State._audit(
+            conn,
+            command,
+            "Nachricht erhalten",
+            record.invitee,
+            f"{INBOX_KINDS.get(record.kind, record.kind)}, Message-ID {record.message_id or '-'}",
+        )
+    return int(cur.lastrowid or 0)
+
+
+INBOX_KINDS = {
+    "answer": "Antwort zugeordnet",
+    "unclear": "zugeordnet, Antwort prüfen",
+    "unmatched": "nicht zugeordnet",
+    "bounce": "unzustellbar",
+    "autoreply": "automatische Antwort",
+    "rejected": "zurückgestellt",
+}
+
+
+def mark_moved(state: State, ids: Iterable[int], folder: str) -> None:
+    ids = list(ids)
+    if not ids:
+        return
+    with state.transaction() as conn:
+        conn.executemany(
+            "UPDATE inbox_messages SET moved_to = ? WHERE id = ?", [(folder, i) for i in ids]
+        )
+
+
+def message_answer(state: State, message: int) -> sqlite3.Row | None:
+    """The answer recorded from inbox message ``message``, if any."""
+    return state.conn.execute(
+        "SELECT * FROM answers WHERE message = ? ORDER BY id DESC LIMIT 1", (message,)
+    ).fetchone()
+
+
+def current_answer(state: State, invitee: str) -> sqlite3.Row | None:
+    return state.conn.execute(
+        "SELECT * FROM answers WHERE invitee = ? ORDER BY id DESC LIMIT 1", (invitee,)
+    ).fetchone()
+
+
+def sent_message_ids(state: State) -> dict[str, str]:
+    """Message-ID (without angle brackets) of everything the tool sent -> invitee Nr."""
+    rows = state.conn.execute("SELECT message_id, invitee FROM deliveries")
+    return {r[0].strip().strip("<>"): r[1] for r in rows}
+
+
+def inbox_messages(state: State, kinds: Iterable[str] = ()) -> list[sqlite3.Row]:
+    """Processed messages, oldest first (optionally only some kinds), for review lists."""
+    kinds = list(kinds)
+    where = f"WHERE kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
+    return state.conn.execute(f"SELECT * FROM inbox_messages {where} ORDER BY id", kinds).fetchall()
+
 
 # -- status workbook (status, record, purge) -------------------------------------------------
 

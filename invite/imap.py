@@ -1,0 +1,291 @@
+"""IMAP adapter over imapclient: verified TLS, new messages by UID, MOVE with fallback, IDLE.
+
+Only this module talks IMAP. It knows nothing about invitees; it fetches raw bytes, moves
+messages between folders and waits for news. Every failure staff can act on becomes a German
+``InviteError``; a dropped connection becomes ``ImapConnectionLost`` so ``--watch`` can
+reconnect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+
+from invite.errors import InviteError
+from invite.settings import ServerSettings
+
+FETCH_CHUNK_MESSAGES = 200
+FETCH_CHUNK_BYTES = 48 * 1024 * 1024
+MAX_HEADER_PEEK = 64 * 1024
+IDLE_SLICE_SECONDS = 1.0
+IDLE_REFRESH_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE before 29 minutes
+
+
+class ImapConnectionLost(InviteError):
+    """The connection broke in the middle; ``--watch`` reconnects, a single poll just stops."""
+
+
+@dataclass(frozen=True)
+class FolderState:
+    uidvalidity: int
+    uidnext: int
+    exists: int
+
+
+def _tls_context(settings: ServerSettings) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(settings.cafile) if settings.cafile else None)
+
+
+def _where(settings: ServerSettings) -> str:
+    return f"{settings.host}:{settings.port}"
+
+
+def connection_error(settings: ServerSettings, exc: BaseException) -> InviteError:
+    """A German message for what went wrong while talking to the IMAP server."""
+    where = _where(settings)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return InviteError(
+            f"Das Zertifikat des IMAP-Servers {where} ist nicht vertrauenswürdig "
+            f"({exc.verify_message or exc.reason}). Es wurde nichts abgerufen. Wenn der Server "
+            "ein eigenes Zertifikat nutzt, tragen Sie dessen CA-Datei unter „imap.cafile“ ein.",
+            exit_code=2,
+        )
+    if isinstance(exc, ssl.SSLError):
+        return InviteError(
+            f"Die verschlüsselte Verbindung zum IMAP-Server {where} ist gescheitert ({exc.reason}). "
+            "Stimmen Port und „imap.security“ (ssl, starttls, none)?",
+            exit_code=2,
+        )
+    if isinstance(exc, socket.gaierror):
+        return InviteError(
+            f"Den IMAP-Server „{settings.host}“ gibt es nicht (Name unbekannt).", exit_code=2
+        )
+    if isinstance(exc, ConnectionRefusedError):
+        return ImapConnectionLost(
+            f"Der IMAP-Server {where} nimmt keine Verbindung an (abgewiesen)."
+        )
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return ImapConnectionLost(f"Der IMAP-Server {where} antwortet nicht (Zeitüberschreitung).")
+    return ImapConnectionLost(f"Die Verbindung zum IMAP-Server {where} ist unterbrochen ({exc}).")
+
+
+class Mailbox:
+    """One logged-in IMAP session. Use ``Mailbox.connect(...)`` and ``close()`` (or ``with``)."""
+
+    def __init__(self, client: IMAPClient, settings: ServerSettings) -> None:
+        self.client = client
+        self.settings = settings
+        self.delimiter = "/"
+        self.selected: str | None = None
+        self.can_move = client.has_capability("MOVE")
+        self.can_uid_expunge = client.has_capability("UIDPLUS")
+        self.can_idle = client.has_capability("IDLE")
+        try:
+            namespaces = client.namespace()
+            personal = namespaces.personal if namespaces else None
+            if personal and personal[0][1]:
+                sep = personal[0][1]
+                self.delimiter = sep.decode() if isinstance(sep, bytes) else str(sep)
+        except IMAPClientError:
+            pass
+
+    @classmethod
+    def connect(cls, settings: ServerSettings, password: str) -> Mailbox:
+        """Connect (none/starttls/ssl, certificates verified) and log in."""
+        try:
+            client = IMAPClient(
+                settings.host,
+                port=settings.port,
+                ssl=settings.security == "ssl",
+                ssl_context=_tls_context(settings) if settings.security == "ssl" else None,
+                timeout=settings.timeout,
+            )
+            if settings.security == "starttls":
+                client.starttls(_tls_context(settings))
+        except (OSError, IMAPClientError) as exc:
+            raise connection_error(settings, exc) from None
+        try:
+            client.login(settings.user, password)
+        except LoginError:
+            _quietly(client.shutdown)
+            raise InviteError(
+                f"Anmeldung am IMAP-Server {_where(settings)} als „{settings.user}“ fehlgeschlagen: "
+                "Benutzername oder Passwort falsch (INVITE_IMAP_PASSWORD).",
+                exit_code=2,
+            ) from None
+        except (OSError, IMAPClientError) as exc:
+            _quietly(client.shutdown)
+            raise connection_error(settings, exc) from None
+        return cls(client, settings)
+
+    def close(self) -> None:
+        _quietly(self.client.logout)
+
+    def __enter__(self) -> Mailbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _guard(self, action: Callable[[], object]) -> object:
+        try:
+            return action()
+        except (IMAPClientAbortError, OSError) as exc:
+            raise connection_error(self.settings, exc) from None
+
+    # -- folders ---------------------------------------------------------------------------
+
+    def folder_name(self, configured: str) -> str:
+        """``Anmeldungen/prüfen`` -> the server's hierarchy separator (``.`` on many servers)."""
+        return configured.replace("/", self.delimiter) if self.delimiter != "/" else configured
+
+    def ensure_folder(self, configured: str) -> str:
+        name = self.folder_name(configured)
+        try:
+            if not self._guard(lambda: self.client.folder_exists(name)):
+                self._guard(lambda: self.client.create_folder(name))
+        except IMAPClientAbortError as exc:
+            raise connection_error(self.settings, exc) from None
+        except IMAPClientError as exc:
+            raise InviteError(
+                f"Der IMAP-Ordner „{configured}“ konnte nicht angelegt werden ({exc})."
+            ) from None
+        return name
+
+    def select(self, configured: str) -> FolderState:
+        name = self.folder_name(configured)
+        try:
+            info = self._guard(lambda: self.client.select_folder(name))
+        except IMAPClientAbortError as exc:
+            raise connection_error(self.settings, exc) from None
+        except IMAPClientError:
+            raise InviteError(
+                f"Den IMAP-Ordner „{configured}“ gibt es nicht. Bitte „imap.folder“ prüfen."
+            ) from None
+        assert isinstance(info, dict)
+        self.selected = name
+        return FolderState(
+            uidvalidity=int(info.get(b"UIDVALIDITY", 0)),
+            uidnext=int(info.get(b"UIDNEXT", 0)),
+            exists=int(info.get(b"EXISTS", 0)),
+        )
+
+    # -- messages --------------------------------------------------------------------------
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        """UIDs greater than ``last_uid`` (``N:*`` also returns the highest, hence the filter)."""
+        found = self._guard(lambda: self.client.search(["UID", f"{last_uid + 1}:*"]))
+        return sorted(uid for uid in found if uid > last_uid)  # type: ignore[union-attr]
+
+    def sizes(self, uids: Sequence[int]) -> dict[int, int]:
+        if not uids:
+            return {}
+        data = self._guard(lambda: self.client.fetch(uids, ["RFC822.SIZE"]))
+        return {uid: int(d.get(b"RFC822.SIZE", 0)) for uid, d in data.items()}  # type: ignore[union-attr]
+
+    def fetch(
+        self, uids: Sequence[int], sizes: dict[int, int], max_bytes: int
+    ) -> Iterator[tuple[int, bytes, bool]]:
+        """Yield ``(uid, raw, complete)`` in chunks of bounded count and bytes, in UID order.
+
+        Messages over ``max_bytes`` are not downloaded: only their header (``complete`` False).
+        """
+        chunk: list[int] = []
+        total = 0
+        for uid in uids:
+            size = sizes.get(uid, 0)
+            if size > max_bytes:
+                yield from self._fetch_chunk(chunk)
+                chunk, total = [], 0
+                yield uid, self._header(uid), False
+                continue
+            if chunk and (len(chunk) >= FETCH_CHUNK_MESSAGES or total + size > FETCH_CHUNK_BYTES):
+                yield from self._fetch_chunk(chunk)
+                chunk, total = [], 0
+            chunk.append(uid)
+            total += size
+        yield from self._fetch_chunk(chunk)
+
+    def _fetch_chunk(self, uids: list[int]) -> Iterator[tuple[int, bytes, bool]]:
+        if not uids:
+            return
+        data = self._guard(lambda: self.client.fetch(uids, ["BODY.PEEK[]"]))
+        for uid in uids:
+            raw = data.get(uid, {}).get(b"BODY[]")  # type: ignore[union-attr]
+            if raw is not None:  # expunged meanwhile by someone else
+                yield uid, bytes(raw), True
+
+    def _header(self, uid: int) -> bytes:
+        key = f"BODY.PEEK[HEADER]<0.{MAX_HEADER_PEEK}>"
+        data = self._guard(lambda: self.client.fetch([uid], [key]))
+        entry = data.get(uid, {})  # type: ignore[union-attr]
+        for name, value in entry.items():
+            if name.startswith(b"BODY[HEADER]") and value:
+                return bytes(value)
+        return b""
+
+    def move(self, uids: Sequence[int], configured: str) -> None:
+        """MOVE, or COPY + delete + (UID) EXPUNGE where MOVE is missing. Nothing is deleted
+        before its copy exists."""
+        if not uids:
+            return
+        target = self.folder_name(configured)
+        try:
+            if self.can_move:
+                self._guard(lambda: self.client.move(uids, target))
+                return
+            self._guard(lambda: self.client.copy(uids, target))
+            self._guard(lambda: self.client.delete_messages(uids))
+            if self.can_uid_expunge:
+                self._guard(lambda: self.client.uid_expunge(uids))
+            else:
+                self._guard(self.client.expunge)
+        except IMAPClientAbortError as exc:
+            raise connection_error(self.settings, exc) from None
+        except IMAPClientError as exc:
+            raise InviteError(
+                f"Nachrichten konnten nicht in den Ordner „{configured}“ verschoben werden ({exc})."
+            ) from None
+
+    # -- waiting ---------------------------------------------------------------------------
+
+    def wait_for_news(self, seconds: float, stop: Callable[[], bool]) -> None:
+        """Return when new mail may have arrived (IDLE) or after ``seconds`` (no IDLE), or as
+        soon as ``stop()`` is true. Checked in short slices so Ctrl-C and ``stop`` act fast."""
+        deadline = time.monotonic() + (IDLE_REFRESH_SECONDS if self.can_idle else seconds)
+        if not self.can_idle:
+            while not stop() and time.monotonic() < deadline:
+                time.sleep(min(IDLE_SLICE_SECONDS, max(0.0, deadline - time.monotonic())))
+            self._guard(self.client.noop)
+            return
+        self._guard(self.client.idle)
+        finished = False
+        try:
+            while not stop() and time.monotonic() < deadline:
+                responses = self._guard(lambda: self.client.idle_check(timeout=IDLE_SLICE_SECONDS))
+                if any(_is_news(r) for r in responses):  # type: ignore[union-attr]
+                    break
+            finished = True
+        finally:
+            if finished:
+                self._guard(self.client.idle_done)
+            else:  # Ctrl-C or a broken line: do not hide the original exception
+                _quietly(self.client.idle_done)
+
+
+def _is_news(response: object) -> bool:
+    return (
+        isinstance(response, tuple) and len(response) > 1 and response[1] in (b"EXISTS", b"RECENT")
+    )
+
+
+def _quietly(action: Callable[[], object]) -> None:
+    with contextlib.suppress(Exception):
+        action()

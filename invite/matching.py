@@ -1,0 +1,179 @@
+"""Whose answer is it? Collect every piece of evidence, then decide — never guess.
+
+Pure: the caller passes a ``Directory`` (codes, sent Message-IDs and addresses of the
+campaign's invitees). A message is tied to an invitee only when all evidence that names
+anybody names the same person; two different people, a form code that does not exist, or
+nobody at all sends it to review with a German reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from invite.codes import find_code_candidates, format_code
+from invite.evidence import Finding
+from invite.mailparse import IncomingMail
+
+# Strongest first: the source recorded for a match is the strongest evidence that made it.
+SOURCES = ("formular", "qr", "code", "antwort", "absender")
+SOURCE_LABELS = {
+    "formular": "Formular",
+    "qr": "QR-Code",
+    "code": "Anmeldecode",
+    "antwort": "Antwort auf unsere Nachricht",
+    "absender": "Absenderadresse",
+}
+
+
+@dataclass(frozen=True)
+class Directory:
+    """What identifies an invitee: code, Message-IDs the tool sent them, e-mail address."""
+
+    by_code: Mapping[str, str] = field(default_factory=dict)  # code -> Nr.
+    by_message_id: Mapping[str, str] = field(default_factory=dict)  # id without <> -> Nr.
+    by_email: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # lower-case -> Nr.s
+    names: Mapping[str, str] = field(default_factory=dict)  # Nr. -> display name
+    own_addresses: frozenset[str] = frozenset()  # the campaign's own From/Reply-To
+
+    def code_of(self, number: str | None) -> str:
+        for code, nr in self.by_code.items():
+            if nr == number:
+                return code
+        return ""
+
+    def label(self, number: str) -> str:
+        name = self.names.get(number, "")
+        return f"Nr. {number} ({name})" if name else f"Nr. {number}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One hint: ``invitees`` it points to (empty: names nobody; several: ambiguous)."""
+
+    source: str
+    value: str
+    detail: str
+    invitees: tuple[str, ...] = ()
+
+    def describe(self, directory: Directory) -> str:
+        who = (
+            " oder ".join(directory.label(n) for n in self.invitees)
+            if self.invitees
+            else "niemanden"
+        )
+        return f"{self.detail} → {who}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    invitee: str | None
+    source: str | None  # the strongest evidence for the match
+    evidence: tuple[Evidence, ...]
+    reason: str = ""  # German; set whenever invitee is None
+
+    def summary(self, directory: Directory) -> str:
+        """One line for the audit and the review list: which evidence said what."""
+        return "; ".join(e.describe(directory) for e in self.evidence)[:2000]
+
+
+def gather(
+    mail: IncomingMail,
+    findings: Iterable[Finding],
+    directory: Directory,
+    *,
+    bounced: Sequence[str] = (),
+) -> list[Evidence]:
+    """Every piece of evidence in ``mail``, its attachments and (for bounces) the failed
+    recipients, resolved against ``directory``."""
+    evidence: list[Evidence] = []
+    for finding in findings:
+        number = directory.by_code.get(finding.code)
+        shown = format_code(finding.code) if len(finding.code) == 8 else finding.code
+        evidence.append(
+            Evidence(finding.source, finding.code, f"{finding.detail}: {shown}", _one(number))
+        )
+    seen_codes = {e.value for e in evidence}
+    for where, text in (
+        ("Betreff", mail.subject),
+        ("Text", mail.text),
+        ("weitergeleiteter Text", mail.forwarded_text),
+    ):
+        for code in find_code_candidates(text):
+            # Any 8-letter word could look like a code; only codes that exist are evidence.
+            if code in directory.by_code and code not in seen_codes:
+                seen_codes.add(code)
+                detail = f"Anmeldecode {format_code(code)} im {where}"
+                evidence.append(Evidence("code", code, detail, (directory.by_code[code],)))
+    for mid in (*mail.thread_ids, *mail.forwarded_ids):
+        number = directory.by_message_id.get(mid)
+        if number and not any(e.source == "antwort" and e.invitees == (number,) for e in evidence):
+            detail = (
+                "Bezug auf unsere Nachricht"
+                if mid in mail.thread_ids
+                else "Unsere Nachricht im Anhang des Rückläufers"
+            )
+            evidence.append(Evidence("antwort", mid, detail, (number,)))
+    if bounced:
+        for address in bounced:
+            numbers = directory.by_email.get(address.lower(), ())
+            detail = f"Unzustellbar an {address}"
+            evidence.append(Evidence("absender", address, detail, tuple(numbers)))
+    elif mail.sender and mail.sender not in directory.own_addresses:
+        numbers = directory.by_email.get(mail.sender, ())
+        if numbers:
+            evidence.append(
+                Evidence("absender", mail.sender, f"Absender {mail.sender}", tuple(numbers))
+            )
+    return evidence
+
+
+def _one(number: str | None) -> tuple[str, ...]:
+    return (number,) if number else ()
+
+
+def decide(evidence: Sequence[Evidence], directory: Directory) -> Decision:
+    """One invitee if all evidence that names anybody agrees; else review with the reason."""
+    evidence = tuple(sorted(evidence, key=lambda e: SOURCES.index(e.source)))
+    named = {e.invitees[0] for e in evidence if len(e.invitees) == 1}
+    dead = [e for e in evidence if not e.invitees and e.source in ("formular", "qr")]
+    shared = [e for e in evidence if len(e.invitees) > 1]
+    if len(named) > 1:
+        parts = "; ".join(e.describe(directory) for e in evidence if e.invitees)
+        return Decision(
+            None, None, evidence, f"Die Hinweise nennen verschiedene Personen: {parts}."
+        )
+    if dead:
+        parts = "; ".join(e.describe(directory) for e in dead)
+        return Decision(
+            None,
+            None,
+            evidence,
+            f"Das Formular nennt einen Anmeldecode, den es nicht gibt: {parts}.",
+        )
+    if len(named) == 1:
+        number = next(iter(named))
+        others = [e for e in shared if number not in e.invitees]
+        if others:
+            parts = "; ".join(e.describe(directory) for e in (*others, *evidence[:1]))
+            return Decision(
+                None, None, evidence, f"Die Hinweise nennen verschiedene Personen: {parts}."
+            )
+        source = next(e.source for e in evidence if number in e.invitees)
+        return Decision(number, source, evidence)
+    if shared:
+        who = ", ".join(directory.label(n) for n in shared[0].invitees)
+        return Decision(
+            None,
+            None,
+            evidence,
+            f"Die Adresse {shared[0].value} gehört zu mehreren Eingeladenen ({who}); "
+            "die Nachricht nennt keinen Anmeldecode.",
+        )
+    return Decision(
+        None,
+        None,
+        evidence,
+        "Kein Hinweis, zu wem die Nachricht gehört (kein gültiger Anmeldecode, keine Antwort auf "
+        "unsere Einladung, Absender nicht in der Liste).",
+    )
