@@ -1,0 +1,328 @@
+"""`invite send` against a real aiosmtpd server on loopback: exactly once, whatever happens."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import mailbox
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from clirun import run_invite
+from mailservers import SmtpServer, TestCerts
+from sendkit import REPO, copy_campaign, make_campaign, smtp_env
+from workbooks import example_rows
+
+from invite.campaign import Campaign
+from invite.errors import InviteError
+from invite.send import SendOptions, run_send
+from invite.state import State, deliveries
+
+FAST_RETRY = (0.05, 0.1, 0.2)
+
+
+def send(campaign: Campaign, **options: object) -> object:
+    return run_send(campaign, SendOptions(**options), retry_delays=FAST_RETRY)  # type: ignore[arg-type]
+
+
+def ledger(campaign: Campaign) -> dict[str, str]:
+    with State.open(campaign.paths.data) as state:
+        return {d.invitee: d.state for d in deliveries(state, "invitation")}
+
+
+def recipients(server: SmtpServer) -> Counter[str]:
+    return Counter(rcpt for m in server.messages for rcpt in m.rcpt_tos)
+
+
+# -- the happy path, end to end through the CLI ---------------------------------------------
+
+
+def test_bundled_example_dry_run_then_real_run_then_nothing(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    args = ["--contacts", str(REPO / "contacts.xlsx.example"), "--data", str(tmp_path / "d")]
+
+    dry = run_invite("send", "--dry-run", *args, env=env)
+    assert dry.code == 0, dry.text
+    assert "Probelauf" in dry.out and smtp_server.messages == []
+    previews = list(mailbox.Maildir(tmp_path / "d" / "probelauf", create=False))
+    assert len(previews) == 22  # 25 invitees, 3 by post only
+
+    real = run_invite("send", "--yes", *args, env=env)
+    assert real.code == 0, real.text
+    assert "Gesendet: 22" in real.out
+    assert "nur per Post" in real.out
+    messages = smtp_server.messages
+    assert len(messages) == 22 and all(m.tls and m.auth_user == "invite" for m in messages)
+    with State.open(tmp_path / "d") as state:
+        by_number = {inv.number: inv for inv in state.invitees()}
+        rows = deliveries(state, "invitation")
+    assert {r.state for r in rows} == {"sent"} and len(rows) == 22
+    by_message_id = {r.message_id: r for r in rows}
+    for received in messages:
+        msg = received.message
+        row = by_message_id[msg["Message-ID"]]  # the stored Message-ID is the one sent
+        inv = by_number[row.invitee]
+        assert received.rcpt_tos == [inv.email]
+        assert msg["To"].addresses[0].addr_spec == inv.email
+        assert inv.code in msg["Subject"]
+        names = [p.get_filename() for p in msg.iter_attachments()]
+        assert len(names) == 4 and names[-1].endswith(".ics")
+        assert all(p.get_content() for p in msg.iter_attachments())
+
+    again = run_invite("send", "--yes", *args, env=env)
+    assert again.code == 0, again.text
+    assert "nichts zu senden" in again.out and "bereits gesendet): 22" in again.out
+    assert len(smtp_server.messages) == 22
+
+
+def test_without_terminal_refuses_instead_of_guessing(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    args = ["--contacts", str(REPO / "contacts.xlsx.example"), "--data", str(tmp_path / "d")]
+    result = run_invite("send", *args, env=env)
+    assert result.code == 2
+    assert "--yes" in result.err and "gehen an:" in result.out
+    assert smtp_server.messages == []
+
+
+# -- selection -------------------------------------------------------------------------------
+
+
+def test_adding_invitees_sends_only_the_new_ones(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    first = send(make_campaign(tmp_path, 3))
+    assert len(first.delivery.sent) == 3
+    second = send(make_campaign(tmp_path, 5))
+    assert [inv.number for inv in second.delivery.sent] == ["4", "5"]
+    assert len(second.plan.already_sent) == 3
+    assert recipients(smtp_server) == Counter({f"gast{i}@example.org": 1 for i in range(1, 6)})
+
+
+def test_only_and_limit_make_test_batches(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    campaign = make_campaign(tmp_path, 6)
+    assert [i.number for i in send(campaign, only=("4",)).delivery.sent] == ["4"]
+    assert [i.number for i in send(campaign, limit=2).delivery.sent] == ["1", "2"]
+    with pytest.raises(InviteError, match="99"):
+        send(campaign, only=("99",))
+    assert len(send(campaign).delivery.sent) == 3
+
+
+def test_post_only_invitees_are_listed_not_sent(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    rows = example_rows(4)
+    rows[1]["Versand"] = "Post"
+    rows[2]["Versand"] = "beides"
+    result = send(make_campaign(tmp_path, rows))
+    assert [i.number for i in result.plan.post_only] == ["2"]
+    assert sorted(recipients(smtp_server)) == [
+        "gast1@example.org",
+        "gast3@example.org",
+        "gast4@example.org",
+    ]
+
+
+def test_cancelled_confirmation_sends_and_records_nothing(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    campaign = make_campaign(tmp_path, 3)
+    seen = []
+    result = run_send(campaign, SendOptions(), confirm=lambda plan: seen.append(plan) or False)
+    assert result.cancelled and len(seen[0].to_send) == 3
+    assert smtp_server.messages == [] and ledger(campaign) == {}
+
+
+# -- server faults ---------------------------------------------------------------------------
+
+
+def test_451_is_retried_and_550_is_recorded_while_the_batch_goes_on(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    smtp_server.rcpt_replies = {
+        "gast2@example.org": ["451 4.3.0 try again"] * 2,
+        "gast3@example.org": "550 5.1.1 user unknown",
+    }
+    campaign = make_campaign(tmp_path, 5)
+    result = send(campaign)
+    assert sorted(i.number for i in result.delivery.sent) == ["1", "2", "4", "5"]
+    ((failed, reason),) = result.delivery.failed
+    assert failed.number == "3" and "550 5.1.1 user unknown" in reason
+    assert smtp_server.rcpt_attempts("gast2@example.org") == 3
+    assert ledger(campaign) == {"1": "sent", "2": "sent", "3": "failed", "4": "sent", "5": "sent"}
+    assert recipients(smtp_server)["gast2@example.org"] == 1
+
+
+def test_temporary_failure_gives_up_after_bounded_retries(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    smtp_server.rcpt_replies = {"gast1@example.org": "452 4.2.2 mailbox full"}
+    campaign = make_campaign(tmp_path, 2)
+    result = send(campaign)
+    ((failed, reason),) = result.delivery.failed
+    assert failed.number == "1" and "452" in reason
+    assert smtp_server.rcpt_attempts("gast1@example.org") == 1 + len(FAST_RETRY)
+    # A later run tries the failed one again (the mailbox may have room now).
+    smtp_server.rcpt_replies = None
+    assert [i.number for i in send(campaign).delivery.sent] == ["1"]
+
+
+def test_server_closing_with_421_is_reconnected_without_loss(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    smtp_server.reply_421_after = 2
+    result = send(make_campaign(tmp_path, 7))
+    assert len(result.delivery.sent) == 7 and not result.delivery.unknown
+    assert recipients(smtp_server) == Counter({f"gast{i}@example.org": 1 for i in range(1, 8)})
+    assert smtp_server.session_count >= 4
+
+
+def test_connection_dropped_mid_message_is_unknown_and_never_resent_silently(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    smtp_server.drop_after = 2  # 3rd message: DATA read, then the line goes dead
+    campaign = make_campaign(tmp_path, 5)
+    result = send(campaign)
+    assert [i.number for i, _ in result.delivery.unknown] == ["3"]
+    assert sorted(i.number for i in result.delivery.sent) == ["1", "2", "4", "5"]
+    assert ledger(campaign)["3"] == "unknown"
+
+    smtp_server.drop_after = None
+    again = send(campaign)
+    assert [i.number for i in again.plan.unknown] == ["3"] and not again.delivery.sent
+    resent = send(campaign, resend_unknown=True)
+    assert [i.number for i in resent.delivery.sent] == ["3"]
+    assert ledger(campaign)["3"] == "sent"
+    # The resend carries the same Message-ID, so the recipient's client can tell it is one mail.
+    with State.open(campaign.paths.data) as state:
+        (row,) = [d for d in deliveries(state, "invitation") if d.invitee == "3"]
+    assert smtp_server.messages[-1].message["Message-ID"] == row.message_id
+
+
+def test_server_gone_stops_the_batch_and_keeps_the_rest_queued(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    campaign = make_campaign(tmp_path, 6)
+    stop_after = 2
+
+    def progress(outcome: object) -> None:
+        if len(smtp_server.messages) == stop_after:
+            smtp_server.stop()
+
+    result = run_send(campaign, SendOptions(), progress=progress, retry_delays=FAST_RETRY)
+    assert len(result.delivery.sent) == stop_after
+    assert result.delivery.stopped and "nicht erreichbar" in result.delivery.stopped
+    assert not result.delivery.unknown and not result.delivery.failed
+    smtp_server.start()
+    rest = send(campaign)
+    assert len(rest.delivery.sent) == 4
+    assert recipients(smtp_server) == Counter({f"gast{i}@example.org": 1 for i in range(1, 7)})
+
+
+# -- transport security ----------------------------------------------------------------------
+
+
+def test_implicit_tls_and_plain_without_auth_work(
+    tmp_path: Path,
+    smtp_server_factory: Callable[..., SmtpServer],
+    test_certs: TestCerts,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ssl_server = smtp_server_factory(security="ssl", password="smtp-secret")
+    smtp_env(monkeypatch, ssl_server, test_certs.cafile)
+    assert len(send(make_campaign(tmp_path / "a", 2)).delivery.sent) == 2
+    assert all(m.tls and m.auth_user == "invite" for m in ssl_server.messages)
+
+    plain = smtp_server_factory(security="none")
+    smtp_env(monkeypatch, plain, test_certs.cafile)
+    assert len(send(make_campaign(tmp_path / "b", 2)).delivery.sent) == 2
+
+
+def test_untrusted_certificate_is_refused_in_german(
+    tmp_path: Path,
+    smtp_server_factory: Callable[..., SmtpServer],
+    test_certs: TestCerts,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = smtp_server_factory(security="starttls", password="smtp-secret", wrong_cert=True)
+    smtp_env(monkeypatch, server, test_certs.cafile)
+    campaign = make_campaign(tmp_path, 2)
+    with pytest.raises(InviteError, match="nicht vertrauenswürdig"):
+        send(campaign)
+    assert server.messages == []
+    assert set(ledger(campaign).values()) <= {"queued"}
+
+
+def test_wrong_password_is_a_clear_german_error(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    monkeypatch.setenv("INVITE_SMTP_PASSWORD", "falsch")
+    with pytest.raises(InviteError, match="Benutzername oder Passwort falsch") as info:
+        send(make_campaign(tmp_path, 1))
+    assert "falsch" not in str(info.value).replace("Passwort falsch", "")
+
+
+def test_missing_password_without_terminal_is_refused(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    monkeypatch.delenv("INVITE_SMTP_PASSWORD")
+    with pytest.raises(InviteError, match="INVITE_SMTP_PASSWORD"):
+        send(make_campaign(tmp_path, 1))
+    asked = []
+    campaign = make_campaign(tmp_path, 1)
+    result = run_send(
+        campaign, SendOptions(), ask_password=lambda prompt: asked.append(prompt) or "smtp-secret"
+    )
+    assert len(result.delivery.sent) == 1 and asked == ["Passwort für invite (SMTP)"]
+
+
+# -- pace ------------------------------------------------------------------------------------
+
+
+def test_rate_limit_spaces_the_messages(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    campaign = make_campaign(tmp_path, 4, rate_per_minute=600)  # one per 0.1 s
+    start = time.monotonic()
+    assert len(send(campaign).delivery.sent) == 4
+    assert time.monotonic() - start >= 0.3
+
+
+def test_dry_run_messages_are_complete_eml_files(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    campaign = make_campaign(tmp_path, 3)
+    send(campaign, dry_run=True)
+    send(campaign, dry_run=True)  # a second preview replaces the first
+    files = sorted((campaign.paths.outbox / "new").glob("*.eml"))
+    assert [f.name for f in files] == [f"000{i}-invitation.eml" for i in (1, 2, 3)]
+    msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert msg["To"].addresses[0].addr_spec == "gast1@example.org"
+    assert len(list(msg.iter_attachments())) == 4
+    assert smtp_server.messages == [] and ledger(campaign) == {}
+
+
+def test_campaign_copy_is_self_contained(tmp_path: Path) -> None:
+    copy_campaign(tmp_path / "k", rate_per_minute=5)
+    assert "rate_per_minute = 5" in (tmp_path / "k" / "campaign.toml").read_text()
