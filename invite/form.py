@@ -46,7 +46,7 @@ FIELDS = (
 )
 
 QR_PREFIX = "INVITE:"
-QR_SIZE = 32.0  # mm including the quiet zone; ≥ 25 mm survives fax and phone photos
+QR_SIZE = 36.0  # mm including the quiet zone: the symbol itself is ≈ 26 mm (≥ 25 mm survives fax)
 QR_QUIET_MODULES = 4
 FIELD_FONT = "Helvetica"  # AcroForm fields only take the 14 standard fonts
 FIELD_BORDER = Color(0.45, 0.45, 0.45)
@@ -54,9 +54,10 @@ FIELD_FILL = Color(0.94, 0.96, 1.0)
 
 # Positions, mm from the top of the page.
 TITLE_TOP = 52.0
-INVITEE_TOP = 88.0
-FIELDS_TOP = 112.0
-RETURN_TOP = 236.0
+INVITEE_TOP = 96.0
+FIELDS_TOP = 118.0
+RETURN_TOP = 240.0
+TITLE_RIGHT = 148.0
 
 
 def qr_payload(code: str) -> str:
@@ -128,16 +129,16 @@ class FormText:
 TEXT = FormText()
 
 
-def return_instructions(settings: Settings) -> str:
-    """How and by when to send the form back: email to the RSVP mailbox, or fax."""
+def return_instructions(settings: Settings) -> tuple[str, str]:
+    """How and by when to send the form back (heading, text): email to the RSVP mailbox, or fax."""
     deadline = event_context(settings, "de")["deadline"]
     contact = settings.sender.contacts[0]
     return (
-        f"Bitte senden Sie dieses Formular bis zum {deadline} zurück:\n"
+        f"Bitte senden Sie dieses Formular bis zum {deadline} zurück:",
         f"• per E-Mail an {settings.mail.reply_to} – das ausgefüllte PDF als Anhang, "
         "ein Foto oder ein Scan genügt –\n"
         f"• oder per Fax an {contact.fax} ({contact.office}).\n"
-        f"Rückfragen: {contact.name}, {L.LABEL_PHONE} {contact.phone}."
+        f"Rückfragen: {contact.name}, {L.LABEL_PHONE} {contact.phone}.",
     )
 
 
@@ -200,12 +201,12 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
     # Title and event, left of the QR code.
     _text(canvas, left, TITLE_TOP, TEXT.title, 18, bold=True)
     title = Paragraph(f"<b>{markup(settings.event.title)}</b>", styles().body)
-    _, height = title.wrap((140 - left) * mm, 40 * mm)
+    _, height = title.wrap((TITLE_RIGHT - left) * mm, 40 * mm)
     title.drawOn(canvas, x_pt(left), y_pt(TITLE_TOP + 4) - height)
     facts = f"{event['date_long']}, {event['time_range']}, {settings.event.place}"
     below = TITLE_TOP + 4 + height / mm + 5
     facts_para = Paragraph(markup(facts), styles().body)
-    _, fh = facts_para.wrap((140 - left) * mm, 40 * mm)
+    _, fh = facts_para.wrap((TITLE_RIGHT - left) * mm, 40 * mm)
     facts_para.drawOn(canvas, x_pt(left), y_pt(below) - fh)
 
     # QR code and the code in clear text, top right.
@@ -275,7 +276,8 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
     _field(canvas, fillable, FIELD_REMARKS, left, y + 2.5, right - left, 20, multiline=True)
 
     # How to send it back.
-    instructions = Paragraph(markup(return_instructions(settings)), styles().small)
+    heading, text = return_instructions(settings)
+    instructions = Paragraph(f"<b>{markup(heading)}</b><br/>{markup(text)}", styles().small)
     _, ih = instructions.wrap((right - left) * mm, 40 * mm)
     instructions.drawOn(canvas, x_pt(left), y_pt(RETURN_TOP) - ih)
 
@@ -288,7 +290,7 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
             name=FIELD_CODE,
             tooltip=TEXT.code,
             value=code,
-            x=x_pt(left + 19),
+            x=x_pt(left + 20),
             y=y_pt(foot + 1.2),
             width=25 * mm,
             height=4.2 * mm,
@@ -301,7 +303,7 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
             fieldFlags="readOnly",
         )
     else:
-        canvas.drawString(x_pt(left + 19.5), y_pt(foot), code)
+        canvas.drawString(x_pt(left + 20.5), y_pt(foot), code)
 
 
 def _latin1(text: str) -> bool:

@@ -162,17 +162,25 @@ def _init_worker(settings: Settings) -> None:
 def _render_job(job: Job) -> Outcome:
     """Render and write one invitee's files; errors come back as data, named by Nr."""
     assert _settings is not None
-    try:
-        if job.letter is not None:
-            content = letter_content(_settings, job.invitee, job.body)
-            write_atomic(job.letter, render_letter(_settings, content))
-        if job.form is not None:
-            write_atomic(job.form, render_form(_settings, job.invitee))
-    except InviteError as exc:
-        return Outcome(job.invitee.number, error=str(exc))
-    except Exception as exc:  # a drawing failure must name the invitee, not end the batch silently
-        return Outcome(job.invitee.number, error=f"{type(exc).__name__}: {exc}")
-    return Outcome(job.invitee.number, job.letter is not None, job.form is not None)
+    settings = _settings
+    done = {"letter": False, "form": False}
+    errors: list[str] = []
+
+    def attempt(kind: str, make: Callable[[], bytes], path: Path) -> None:
+        try:
+            write_atomic(path, make())
+            done[kind] = True
+        except InviteError as exc:
+            errors.append(str(exc))
+        except Exception as exc:  # a drawing failure must name the invitee, not end the batch
+            errors.append(f"{type(exc).__name__}: {exc}")
+
+    if job.letter is not None:
+        content = letter_content(settings, job.invitee, job.body)
+        attempt("letter", lambda: render_letter(settings, content), job.letter)
+    if job.form is not None:
+        attempt("form", lambda: render_form(settings, job.invitee), job.form)
+    return Outcome(job.invitee.number, done["letter"], done["form"], "; ".join(errors))
 
 
 def _worker_count() -> int:
@@ -255,16 +263,16 @@ def _render(
     try:
         for outcome in run_jobs(settings, jobs, progress):
             job = by_number[outcome.number]
+            letter_fp, form_fp = planned[outcome.number]
+            if outcome.letter and job.letter is not None:
+                prints.set(job.letter, letter_fp)
+                report.letters_written += 1
+            if outcome.form and job.form is not None:
+                prints.set(job.form, form_fp)
+                report.forms_written += 1
             if outcome.error:
                 failures.append(f"  – Nr. {outcome.number}: {outcome.error}")
                 continue
-            letter_fp, form_fp = planned[outcome.number]
-            if job.letter is not None:
-                prints.set(job.letter, letter_fp)
-                report.letters_written += 1
-            if job.form is not None:
-                prints.set(job.form, form_fp)
-                report.forms_written += 1
             changed.add(outcome.number)
     finally:
         prints.save()  # what was written stays known even when a later invitee failed
@@ -367,6 +375,10 @@ def make_print_batch(campaign: Campaign, state: State, postal: Sequence[Invitee]
     postal = sorted(postal, key=lambda inv: int(inv.number))
     stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M%S")
     path = campaign.paths.print_batches / f"Druckstapel-{stamp}.pdf"
+    serial = 1
+    while path.exists():  # two runs within one second must not overwrite a recorded batch
+        serial += 1
+        path = campaign.paths.print_batches / f"Druckstapel-{stamp}-{serial}.pdf"
     write_atomic(path, print_batch_pdf(settings, campaign, postal))
     with state.transaction() as conn:
         cursor = conn.execute(
