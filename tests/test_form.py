@@ -1,0 +1,161 @@
+"""The Anmeldeformular: fields, the code in four places, filling it in, and scanning the QR code."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pypdfium2
+import pytest
+import zxingcpp
+from pypdf import PdfReader, PdfWriter
+
+from invite.codes import format_code
+from invite.contacts import Invitee
+from invite.fonts import register_fonts, shape
+from invite.form import FIELDS, qr_modules, qr_payload, render_form
+from invite.settings import Settings, load_settings
+
+CAMPAIGN = Path(__file__).resolve().parent.parent / "letters"
+MM_PER_INCH = 25.4
+
+AYSE = Invitee(
+    number="1",
+    salutation="Frau",
+    title="Dr.",
+    first_name="Ayşe",
+    last_name="Yılmaz",
+    organisation="Türkisch-Deutscher Kulturverein Münster e.V.",
+    street="Hammer Straße 112",
+    postcode="48153",
+    city="Münster",
+    email="a.yilmaz@tdkv-muenster.example",
+    code="K7Q2M9XA",
+)
+FATIMA = Invitee(
+    number="20",
+    salutation="Frau",
+    first_name="فاطمة",
+    last_name="حسن",
+    organisation="Syrischer Kulturverein Münster",
+    code="7TQX3M0R",
+)
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    settings = load_settings(CAMPAIGN, environ={})
+    register_fonts(settings.letter.font, settings.letter.font_bold)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def form(settings: Settings) -> bytes:
+    return render_form(settings, AYSE)
+
+
+def text_of(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+
+
+def test_form_has_the_agreed_fields(form: bytes) -> None:
+    fields = PdfReader(io.BytesIO(form)).get_fields()
+    assert set(FIELDS) <= set(fields)
+    assert fields["code"]["/V"] == "K7Q2M9XA"
+    assert int(fields["code"].get("/Ff", 0)) & 1  # read-only
+    assert fields["teilnahme"]["/FT"] == "/Btn"
+    kids = [k.get_object() for k in fields["teilnahme"]["/Kids"]]
+    values = {name for kid in kids for name in kid["/AP"]["/N"] if name != "/Off"}
+    assert values == {"/ja", "/nein"}
+    for name in ("personen", "namen", "email", "telefon", "bemerkungen"):
+        assert fields[name]["/FT"] == "/Tx"
+    assert fields["email"]["/V"] == "a.yilmaz@tdkv-muenster.example"
+
+
+def test_code_is_in_metadata_and_page_text(form: bytes) -> None:
+    reader = PdfReader(io.BytesIO(form))
+    assert "Anmeldecode K7Q2M9XA" in reader.metadata.subject
+    assert "invite-code:K7Q2M9XA" in reader.metadata["/Keywords"]
+    assert reader.metadata.title.startswith("Anmeldeformular")
+    text = text_of(form)
+    assert format_code("K7Q2M9XA") == "K7Q2-M9XA" and "K7Q2-M9XA" in text
+
+
+def test_form_prints_name_organisation_and_return_instructions(form: bytes) -> None:
+    text = text_of(form)
+    for expected in (
+        "Anmeldung",
+        "Frau Dr. Ayşe Yılmaz",
+        "Türkisch-Deutscher Kulturverein Münster e.V.",
+        "Donnerstag, den 31.1.2019, 17-20 Uhr, Festsaal des Rathauses",
+        "Bitte senden Sie dieses Formular bis zum 27.1.2019 zurück",
+        "per E-Mail an anmeldung-vernetzung@stadt-muenster.de",
+        "per Fax an 02 51/492-77 83",
+        "Ja, ich nehme / wir nehmen teil.",
+        "Nein, ich kann / wir können leider nicht teilnehmen.",
+        "Anzahl Personen",
+        "Namen der Teilnehmenden",
+        "Bemerkungen",
+    ):
+        assert expected in text, expected
+
+
+def test_filled_form_reads_back_exactly(form: bytes) -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(form)))
+    values = {
+        "teilnahme": "/ja",
+        "personen": "3",
+        "namen": "Ayşe Yılmaz, Олег Петров, Łucja Żak",
+        "telefon": "0251 123456",
+        "bemerkungen": "Rollstuhlplatz, bitte",
+    }
+    writer.update_page_form_field_values(writer.pages[0], values, auto_regenerate=False)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    fields = PdfReader(io.BytesIO(buffer.getvalue())).get_fields()
+    assert fields["teilnahme"]["/V"] == "/ja"
+    for name in ("personen", "namen", "telefon", "bemerkungen"):
+        assert fields[name]["/V"] == values[name]
+    assert fields["code"]["/V"] == "K7Q2M9XA"
+
+
+def decode(data: bytes, dpi: int = 150) -> tuple[str, float]:
+    """Rasterise page 1, scan it; return the QR text and the symbol's width in mm."""
+    page = pypdfium2.PdfDocument(data)[0]
+    image = page.render(scale=dpi / 72).to_pil()
+    results = zxingcpp.read_barcodes(image)
+    assert len(results) == 1, results
+    result = results[0]
+    assert result.format == zxingcpp.BarcodeFormat.QRCode
+    position = result.position
+    width_px = abs(position.top_right.x - position.top_left.x)
+    return result.text, width_px / dpi * MM_PER_INCH
+
+
+def test_qr_code_decodes_to_the_invitee_code_and_is_at_least_25_mm(form: bytes) -> None:
+    text, width = decode(form)
+    assert text == "INVITE:K7Q2M9XA"
+    assert width >= 25.0
+
+
+def test_qr_code_survives_a_coarse_fax_like_scan(form: bytes) -> None:
+    page = pypdfium2.PdfDocument(form)[0]
+    image = page.render(scale=100 / 72, grayscale=True).to_pil().point(lambda v: 255 * (v > 128))
+    results = zxingcpp.read_barcodes(image.convert("L"))
+    assert [r.text for r in results] == ["INVITE:K7Q2M9XA"]
+
+
+def test_qr_modules_are_level_m_version_1(settings: Settings) -> None:
+    modules = qr_modules(qr_payload("K7Q2M9XA"))
+    assert len(modules) == 21 and all(len(row) == 21 for row in modules)
+
+
+def test_arabic_name_on_form_is_shaped_and_code_decodes(settings: Settings) -> None:
+    data = render_form(settings, FATIMA)
+    text = text_of(data)
+    assert "Syrischer Kulturverein Münster" in text and "7TQX-3M0R" in text
+    assert "■" not in text
+    assert set(shape(FATIMA.first_name + FATIMA.last_name)) <= set(text)
+    assert decode(data)[0] == "INVITE:7TQX3M0R"
