@@ -5,15 +5,21 @@ from __future__ import annotations
 import email
 import email.policy
 import mailbox
+import os
+import random
+import signal
+import subprocess
+import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from clirun import run_invite
-from mailservers import SmtpServer, TestCerts
-from sendkit import REPO, copy_campaign, make_campaign, smtp_env
+from imapclient import IMAPClient
+from mailservers import DovecotServer, ImapAccount, ReceivedMessage, SmtpServer, TestCerts
+from sendkit import REPO, copy_campaign, imap_env, make_campaign, smtp_env
 from workbooks import example_rows
 
 from invite.campaign import Campaign
@@ -326,3 +332,139 @@ def test_dry_run_messages_are_complete_eml_files(
 def test_campaign_copy_is_self_contained(tmp_path: Path) -> None:
     copy_campaign(tmp_path / "k", rate_per_minute=5)
     assert "rate_per_minute = 5" in (tmp_path / "k" / "campaign.toml").read_text()
+
+
+# -- the Sent folder and crashes (real Dovecot) ----------------------------------------------
+
+
+class SubmissionServer(SmtpServer):
+    """Like Exchange or Gmail for authenticated submission: every message the server accepts
+    is also put into the sender's Sent folder, before the 250 reply goes out."""
+
+    def __init__(self, dovecot: DovecotServer, mailbox_address: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.dovecot = dovecot
+        self.mailbox_address = mailbox_address
+
+    def _store(self, msg: ReceivedMessage) -> None:
+        self.dovecot.deliver(self.mailbox_address, msg.data, folder="Sent", flags="(\\Seen)")
+        super()._store(msg)
+
+
+@pytest.fixture
+def submission_server(
+    dovecot: DovecotServer, imap_account: ImapAccount, test_certs: TestCerts
+) -> Iterator[SubmissionServer]:
+    server = SubmissionServer(
+        dovecot,
+        imap_account.address,
+        security="starttls",
+        certs=test_certs,
+        username="invite",
+        password="smtp-secret",
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+def sent_folder_ids(account: ImapAccount) -> Counter[str]:
+    with IMAPClient(account.host, account.ssl_port, ssl_context=account.ssl_context()) as imap:
+        imap.login(account.username, account.password)
+        imap.select_folder("Sent", readonly=True)
+        data = imap.fetch(imap.search("ALL"), ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+    ids = Counter()
+    for item in data.values():
+        header = item[b"BODY[HEADER.FIELDS (MESSAGE-ID)]"].decode()
+        ids[header.split(":", 1)[1].strip()] += 1
+    return ids
+
+
+def test_copies_go_to_the_sent_folder(
+    tmp_path: Path,
+    smtp_server: SmtpServer,
+    imap_account: ImapAccount,
+    test_certs: TestCerts,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    imap_env(monkeypatch, imap_account)
+    campaign = make_campaign(tmp_path, 3, save_copy_to_sent=True)
+    assert len(send(campaign).delivery.sent) == 3
+    with State.open(campaign.paths.data) as state:
+        stored = {d.message_id for d in deliveries(state, "invitation")}
+    assert set(sent_folder_ids(imap_account)) == stored
+
+
+def test_unclear_invitation_found_in_sent_folder_counts_as_sent(
+    tmp_path: Path,
+    submission_server: SubmissionServer,
+    imap_account: ImapAccount,
+    test_certs: TestCerts,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    smtp_env(monkeypatch, submission_server, test_certs.cafile)
+    imap_env(monkeypatch, imap_account)
+    campaign = make_campaign(tmp_path, 3, save_copy_to_sent=True)
+    assert len(send(campaign).delivery.sent) == 3
+    # The state a crash right after the server's 250 leaves behind.
+    with State.open(campaign.paths.data) as state:
+        state.conn.execute("UPDATE deliveries SET state = 'sending' WHERE invitee = '2'")
+    result = send(campaign, resend_unknown=True)
+    assert [i.number for i in result.plan.resolved] == ["2"]
+    assert not result.delivery.sent and ledger(campaign)["2"] == "sent"
+    assert len(submission_server.messages) == 3
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_points_never_loses_or_duplicates(
+    tmp_path: Path,
+    submission_server: SubmissionServer,
+    imap_account: ImapAccount,
+    test_certs: TestCerts,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    total = 200
+    env = smtp_env(monkeypatch, submission_server, test_certs.cafile)
+    env.update(imap_env(monkeypatch, imap_account))
+    campaign = make_campaign(tmp_path, total, save_copy_to_sent=True)
+    args = [
+        "--campaign", str(campaign.settings.campaign_dir),
+        "--contacts", str(campaign.contacts_file),
+        "--data", str(campaign.paths.data),
+    ]  # fmt: skip
+    seed = int(time.time())
+    rng = random.Random(seed)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("INVITE_")} | env
+    kills = 0
+    for _ in range(5):
+        before = len(submission_server.messages)
+        if before >= total - 10:
+            break
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "invite", "send", "--yes", *args],
+            cwd=REPO,
+            env=environ,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        target = before + rng.randint(1, 30)
+        deadline = time.monotonic() + 120
+        while len(submission_server.messages) < target and proc.poll() is None:
+            assert time.monotonic() < deadline, f"no progress (seed {seed})"
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, 0.03))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        counts = recipients(submission_server)
+        assert max(counts.values()) == 1, f"duplicate after a kill (seed {seed})"
+    assert kills >= 3, f"the batch finished too early to be killed (seed {seed})"
+
+    final = run_invite("send", "--yes", "--resend-unknown", *args, env=env, timeout=300)
+    assert final.code == 0, final.text
+    counts = recipients(submission_server)
+    assert counts == Counter({f"gast{i}@example.org": 1 for i in range(1, total + 1)}), seed
+    assert set(ledger(campaign).values()) == {"sent"}
