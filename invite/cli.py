@@ -377,8 +377,12 @@ def poll_cmd(ctx: click.Context, **kwargs: Any) -> None:
     metavar="DATEI",
     help="Zieldatei (Standard: <Datenordner>/rsvp-status.xlsx).",
 )
-def status_cmd(ctx: click.Context, **kwargs: Any) -> None:
-    not_built("status")
+def status_cmd(ctx: click.Context, out: Path | None, **kwargs: Any) -> None:
+    from invite.status import summary_lines, write_status
+
+    result = write_status(campaign_from(ctx, kwargs), out)
+    for line in summary_lines(result):
+        click.echo(line)
 
 
 @step("record", "Antwort von Telefon, Fax oder persönlich eintragen (NR_ODER_CODE zusage|absage).")
@@ -386,8 +390,19 @@ def status_cmd(ctx: click.Context, **kwargs: Any) -> None:
 @click.argument("answer", type=click.Choice(["zusage", "absage"], case_sensitive=False))
 @click.option("--personen", type=click.IntRange(min=0, max=1000), help="Anzahl Personen.")
 @click.option("--notiz", default="", help="Bemerkung, z. B. „per Telefon“.")
-def record_cmd(ctx: click.Context, **kwargs: Any) -> None:
-    not_built("record")
+def record_cmd(
+    ctx: click.Context,
+    who: str,
+    answer: str,
+    personen: int | None,
+    notiz: str,
+    **kwargs: Any,
+) -> None:
+    from invite.record import confirmation_lines, record_manual
+
+    result = record_manual(campaign_from(ctx, kwargs), who, answer, persons=personen, note=notiz)
+    for line in confirmation_lines(result):
+        click.echo(line)
 
 
 @step("remind", "Erinnerung an alle schicken, die noch nicht geantwortet haben.")
@@ -401,8 +416,39 @@ def remind_cmd(ctx: click.Context, **kwargs: Any) -> None:
 
 @step("teilnehmerliste", "Teilnehmerliste als PDF für den Einlass schreiben.")
 @click.option("--out", type=click.Path(path_type=Path), metavar="DATEI", help="Zieldatei (PDF).")
-def participants_cmd(ctx: click.Context, **kwargs: Any) -> None:
-    not_built("teilnehmerliste")
+def participants_cmd(ctx: click.Context, out: Path | None, **kwargs: Any) -> None:
+    from invite.participants import write_participant_list
+
+    result = write_participant_list(campaign_from(ctx, kwargs), out)
+    click.echo(
+        f"Teilnehmerliste geschrieben: {result.path} ({result.attendees} Personen aus "
+        f"{result.invitees} Zusagen)."
+    )
+    if result.waiting:
+        click.echo(f"Nicht auf der Liste: {result.waiting} Zusage(n) auf der Warteliste.")
+
+
+@step("purge", "Nach der Veranstaltung alle personenbezogenen Daten löschen (DSGVO).")
+@click.option("--yes", is_flag=True, help="Ohne Rückfrage löschen.")
+@click.option("--force", is_flag=True, help="Auch vor dem Ende der Veranstaltung löschen.")
+def purge_cmd(ctx: click.Context, yes: bool, force: bool, **kwargs: Any) -> None:
+    from invite.purge import PurgePlan, plan_lines, run_purge, summary_lines
+
+    def confirm(plan: PurgePlan) -> bool:
+        for line in plan_lines(plan):
+            click.echo(line)
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise InviteError(
+                "Löschen nur nach Rückfrage: Es gibt kein Terminal für die Rückfrage. "
+                "Bitte in einem Terminal starten oder --yes angeben. Es wurde nichts gelöscht."
+            )
+        return click.confirm("Unwiderruflich löschen?", default=False)
+
+    result = run_purge(campaign_from(ctx, kwargs), force=force, confirm=confirm)
+    for line in summary_lines(result):
+        click.echo(line)
 
 
 @cli.command("init", cls=GermanCommand, context_settings=HELP)

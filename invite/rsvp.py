@@ -412,7 +412,10 @@ def interpret_edits(
         if isinstance(persons, str):
             problem(cells.row, "Personen", f"Nr. {number}: {persons}.")
             continue
-        if current.get(number, before) != before:
+        now = current.get(number, before)
+        if _shows(now, status_text, persons, participants, note):
+            continue  # the database already says so (recorded earlier, e.g. by `invite record`)
+        if now != before:
             problem(
                 cells.row,
                 "Status",
@@ -469,6 +472,21 @@ def interpret_edits(
             continue
         report.edits.append(Edit(number, answer, persons or 1, participants, note, tuple(changes)))
     return report
+
+
+def _shows(
+    cells: EditableCells, status: str, persons: int | None, participants: str, note: str
+) -> bool:
+    """Whether the row as found says the same as ``cells`` (typed synonyms count as equal)."""
+    same_status = status.casefold() == cells.status.casefold() or (
+        TYPED_STATUS.get(status.casefold(), "?") == TYPED_STATUS.get(cells.status.casefold(), "!")
+    )
+    return (
+        same_status
+        and persons == cells.persons
+        and participants == cells.participants
+        and note == cells.note
+    )
 
 
 def _shown(persons: int | None | str) -> str:

@@ -1,0 +1,277 @@
+"""`invite teilnehmerliste`: the list for the door — who is expected, alphabetically, to sign.
+
+Built on the letterhead helpers of invite.pdf so it looks like every other paper of the
+campaign. Who is on it is decided by the pure ``door_list``; only confirmed invitees that are
+not on the waiting list count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Spacer, Table, TableStyle
+
+from invite import fonts
+from invite import layout as L
+from invite.campaign import Campaign
+from invite.contacts import Invitee
+from invite.letters import write_atomic
+from invite.pdf import Metadata, Section, build_pdf, draw_letterhead, paragraph, styles
+from invite.settings import Settings
+from invite.state import latest_answers
+from invite.templates import event_context
+
+PARTICIPANT_LIST = "Teilnehmerliste.pdf"
+_SEPARATORS = re.compile(r"\s*(?:[,;\n/+]|\bund\b|&)\s*")
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """A named person expected at the door."""
+
+    name: str  # as printed: „Nachname, Vorname“ where the parts are known
+    organisation: str
+    number: str  # the invitation they came with
+    companion_of: str = ""  # the invitee's name when this is a named companion
+    sort_key: tuple[str, str] = ("", "")
+
+
+@dataclass(frozen=True)
+class Unnamed:
+    """Persons announced without a name (``Personen`` greater than the names given)."""
+
+    invitee: str
+    organisation: str
+    number: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DoorList:
+    attendees: list[Attendee]
+    unnamed: list[Unnamed]
+
+    @property
+    def persons(self) -> int:
+        return len(self.attendees) + sum(u.count for u in self.unnamed)
+
+
+def collation_key(text: str) -> str:
+    """German phone-book-free order (DIN 5007-1): ä sorts as a, ß as ss, case ignored."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
+def split_names(text: str) -> list[str]:
+    """„Anna Schmidt, Ali Yılmaz und Eva Weiß“ → three names."""
+    return [n for n in (p.strip(" .") for p in _SEPARATORS.split(text or "")) if n]
+
+
+def door_list(confirmed: list[tuple[Invitee, int | None, str]]) -> DoorList:
+    """From (invitee, persons, participants) of every confirmed invitation, the door list.
+
+    Named participants are the people who come (the invitee only if named or if nobody is);
+    persons beyond the names appear as unnamed places to be filled in at the door.
+    """
+    attendees: list[Attendee] = []
+    unnamed: list[Unnamed] = []
+    for inv, persons, participants in confirmed:
+        names = split_names(participants)
+        own = " ".join(p for p in (inv.first_name, inv.last_name) if p)
+        if not names:
+            attendees.append(_invitee_attendee(inv))
+        for name in names:
+            if own and collation_key(name) in (collation_key(own), collation_key(inv.full_name)):
+                attendees.append(_invitee_attendee(inv))
+            else:
+                attendees.append(_companion(name, inv))
+        extra = (persons or 1) - max(len(names), 1)
+        if extra > 0:
+            unnamed.append(Unnamed(inv.display_name, _org(inv), inv.number, extra))
+    attendees.sort(key=lambda a: (a.sort_key, int(a.number) if a.number.isdigit() else 0))
+    unnamed.sort(key=lambda u: (collation_key(u.invitee), u.number))
+    return DoorList(attendees, unnamed)
+
+
+def _org(inv: Invitee) -> str:
+    return inv.organisation if inv.organisation != inv.display_name else ""
+
+
+def _invitee_attendee(inv: Invitee) -> Attendee:
+    if inv.last_name:
+        given = " ".join(p for p in (inv.title, inv.first_name) if p)
+        name = f"{inv.last_name}, {given}" if given else inv.last_name
+        key = (collation_key(inv.last_name), collation_key(given))
+    else:
+        name = inv.display_name
+        key = (collation_key(name), "")
+    return Attendee(name, _org(inv), inv.number, "", key)
+
+
+def _companion(name: str, inv: Invitee) -> Attendee:
+    parts = name.split()
+    if len(parts) > 1 and not fonts.has_rtl(name):
+        surname, given = parts[-1], " ".join(parts[:-1])
+        shown = f"{surname}, {given}"
+    else:
+        surname, given, shown = name, "", name
+    return Attendee(
+        shown,
+        inv.organisation,
+        inv.number,
+        inv.display_name,
+        (collation_key(surname), collation_key(given)),
+    )
+
+
+# -- the step ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParticipantListResult:
+    path: Path
+    attendees: int  # persons on the list, named and unnamed
+    invitees: int
+    waiting: int
+
+
+def write_participant_list(
+    campaign: Campaign, out: Path | None = None, *, now_local: dt.datetime | None = None
+) -> ParticipantListResult:
+    """Write the door list PDF for the current Zusagen (waiting list excluded)."""
+    from invite.purge import ensure_not_purged
+
+    settings = campaign.settings
+    zone = ZoneInfo(settings.event.timezone)
+    now_local = now_local or dt.datetime.now(zone).replace(tzinfo=None, microsecond=0)
+    path = out or campaign.paths.data / PARTICIPANT_LIST
+    with campaign.open_state() as state:
+        ensure_not_purged(state)
+        answers = latest_answers(state)
+        confirmed, waiting = [], 0
+        for inv in state.invitees():
+            answer = answers.get(inv.number)
+            if answer is None or answer["answer"] != "zusage":
+                continue
+            if answer["waiting_list"]:
+                waiting += 1
+                continue
+            confirmed.append((inv, answer["persons"], answer["participants"]))
+    fonts.register_fonts(settings.letter.font, settings.letter.font_bold)
+    door = door_list(confirmed)
+    write_atomic(path, render_door_list(settings, door, now_local))
+    return ParticipantListResult(path, door.persons, len(confirmed), waiting)
+
+
+# -- drawing ----------------------------------------------------------------------------------
+
+TEXT_WIDTH = L.TEXT_RIGHT - L.MARGIN_LEFT  # mm
+COLUMNS = (9.0, 52.0, 51.0, 13.0, 40.0)  # Lfd. | Name | Organisation | Nr. | Unterschrift
+HEADER_FILL = colors.Color(0.12, 0.31, 0.47)
+ZEBRA = colors.Color(0.95, 0.95, 0.95)
+
+
+def render_door_list(settings: Settings, door: DoorList, now_local: dt.datetime) -> bytes:
+    st = styles()
+    cell = ParagraphStyle("cell", parent=st.body, fontSize=9.5, leading=12, spaceAfter=0)
+    small = ParagraphStyle(
+        "cellsmall", parent=cell, fontSize=8, leading=10, textColor=colors.Color(0.35, 0.35, 0.35)
+    )
+    head = ParagraphStyle("head", parent=cell, fontName=fonts.BOLD, textColor=colors.white)
+    event = event_context(settings, "de")
+    story: list[Flowable] = [
+        paragraph("Teilnehmerliste", st.title),
+        paragraph(settings.event.title, st.heading),
+        paragraph(f"{event['date_long']}, {event['time_range']} · {settings.event.place}", st.body),
+        paragraph(
+            f"Stand: {now_local:%d.%m.%Y, %H:%M} Uhr · {door.persons} angemeldete "
+            f"Person{'en' if door.persons != 1 else ''}",
+            st.small,
+        ),
+        Spacer(1, 4 * mm),
+    ]
+    header = [paragraph(t, head) for t in ("Lfd.", "Name", "Organisation", "Nr.", "Unterschrift")]
+    rows = [header]
+    for index, a in enumerate(door.attendees, start=1):
+        name = paragraph(a.name, cell, bold=True)
+        if a.companion_of:
+            name = [name, paragraph(f"Begleitung von {a.companion_of}", small)]
+        rows.append(
+            [
+                paragraph(str(index), cell),
+                name,
+                paragraph(a.organisation, cell),
+                paragraph(a.number, cell),
+                "",
+            ]
+        )
+    if len(rows) == 1:
+        rows.append(["", paragraph("Noch keine Zusagen.", cell), "", "", ""])
+    story.append(_table(rows))
+    if door.unnamed:
+        story += [
+            Spacer(1, 7 * mm),
+            paragraph("Ohne Namen angemeldet", st.heading),
+            paragraph(
+                "Diese Personen wurden mit einer Einladung angemeldet, ohne dass ihr Name "
+                "genannt wurde. Bitte den Namen am Einlass eintragen.",
+                st.small,
+            ),
+            Spacer(1, 2 * mm),
+        ]
+        rows = [
+            [
+                paragraph(t, head)
+                for t in ("Lfd.", "Name (bitte eintragen)", "Angemeldet von", "Nr.", "Unterschrift")
+            ]
+        ]
+        index = len(door.attendees)
+        for u in door.unnamed:
+            for place in range(1, u.count + 1):
+                index += 1
+                by = [paragraph(u.invitee, cell)]
+                if u.organisation:
+                    by.append(paragraph(u.organisation, small))
+                by.append(paragraph(f"Begleitperson {place} von {u.count}", small))
+                rows.append([paragraph(str(index), cell), "", by, paragraph(u.number, cell), ""])
+        story.append(_table(rows))
+
+    def decorate(canvas: Canvas, page: int) -> None:
+        draw_letterhead(
+            canvas, settings, page, continuation=f"Teilnehmerliste · {settings.event.title}"
+        )
+
+    meta = Metadata(
+        title=f"Teilnehmerliste: {settings.event.title}",
+        author=f"{settings.sender.organisation} – {settings.sender.office}",
+        subject=f"Teilnehmerliste {settings.event.short_title}",
+    )
+    return build_pdf([Section(story, decorate, "plain")], meta)
+
+
+def _table(rows: list[list]) -> Table:
+    table = Table(rows, colWidths=[w * mm for w in COLUMNS], repeatRows=1)
+    style = [
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+        ("TOPPADDING", (0, 1), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 1), (-1, -1), 9),  # room to sign
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.Color(0.6, 0.6, 0.6)),
+        ("LINEBELOW", (4, 1), (4, -1), 0.8, colors.black),
+    ]
+    for index in range(2, len(rows), 2):
+        style.append(("BACKGROUND", (0, index), (-1, index), ZEBRA))
+    table.setStyle(TableStyle(style))
+    return table
