@@ -410,8 +410,45 @@ def record_cmd(
 @click.option("--yes", is_flag=True, help="Ohne Rückfrage senden.")
 @click.option("--force", is_flag=True, help="Auch nach Ablauf der Anmeldefrist erinnern.")
 @click.option("--again", is_flag=True, help="Auch an bereits Erinnerte noch einmal senden.")
+@click.option(
+    "--resend-unknown", is_flag=True, help="Erinnerungen mit unklarem Ausgang erneut senden."
+)
 def remind_cmd(ctx: click.Context, **kwargs: Any) -> None:
-    not_built("remind")
+    from invite.remind import RemindOptions, run_remind
+
+    yes = kwargs.pop("yes")
+    options = RemindOptions(
+        dry_run=kwargs.pop("dry_run"),
+        force=kwargs.pop("force"),
+        again=kwargs.pop("again"),
+        resend_unknown=kwargs.pop("resend_unknown"),
+    )
+    campaign = campaign_from(ctx, kwargs)
+    result = _run_with_progress(
+        lambda **ui: run_remind(campaign, options, **ui),
+        lambda plan: _confirm_batch("Erinnerungen", plan.to_send, yes=yes, dry_run=options.dry_run),
+    )
+    plan = result.plan
+    if result.cancelled:
+        click.echo("Abgebrochen. Es wurde nichts gesendet.")
+        ctx.exit(EXIT_PROBLEMS)
+    ok = True
+    if plan.to_send:
+        ok = _delivery_summary(result.delivery, "Erinnerungen gesendet")
+    else:
+        click.echo("Niemand ist offen und noch nicht erinnert: es gibt nichts zu senden.")
+    click.echo(f"Übersprungen (bereits erinnert): {len(plan.already_reminded)}")
+    click.echo(f"Übersprungen (haben geantwortet): {len(plan.answered)}")
+    if plan.not_invited:
+        click.echo(f"Übersprungen (Einladung noch nicht gesendet): {len(plan.not_invited)}")
+    if plan.post_open:
+        click.echo(
+            f"Für {len(plan.post_open)} Eingeladene per Post bitte Erinnerungsbriefe drucken: "
+            + ", ".join(f"Nr. {inv.number} {inv.display_name}" for inv in plan.post_open)
+        )
+    _unclear_hint(plan.unknown, "remind")
+    if not ok or plan.unknown:
+        ctx.exit(EXIT_PROBLEMS)
 
 
 @step("teilnehmerliste", "Teilnehmerliste als PDF für den Einlass schreiben.")

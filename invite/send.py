@@ -102,7 +102,7 @@ def recipient_of(invitee: Invitee) -> Recipient:
     return Recipient(invitee.full_name or invitee.organisation, invitee.email)
 
 
-def _read(path_kind: str, invitee: Invitee, campaign: Campaign) -> bytes:
+def read_pdf(path_kind: str, invitee: Invitee, campaign: Campaign) -> bytes:
     path = campaign.paths.letter(invitee) if path_kind == "letter" else campaign.paths.form(invitee)
     what = "Einladungsschreiben" if path_kind == "letter" else "Anmeldeformular"
     try:
@@ -153,9 +153,11 @@ class InvitationComposer:
             "email", invitee.language, template_context(settings, invitee)
         )
         attachments = [
-            Attachment(file_name("letter", invitee, campaign), _read("letter", invitee, campaign)),
+            Attachment(
+                file_name("letter", invitee, campaign), read_pdf("letter", invitee, campaign)
+            ),
             self.programme(invitee),
-            Attachment(file_name("form", invitee, campaign), _read("form", invitee, campaign)),
+            Attachment(file_name("form", invitee, campaign), read_pdf("form", invitee, campaign)),
             calendar_attachment(campaign, invitee, date),
         ]
         return compose(

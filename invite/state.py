@@ -668,6 +668,16 @@ def confirmation_floor(state: State) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in rows}
 
 
+def printed_invitees(state: State, kind: str) -> set[str]:
+    """Invitees whose letter (``invitation`` or ``reminder``) was in a print batch."""
+    rows = state.conn.execute(
+        "SELECT DISTINCT i.invitee FROM print_batch_items i "
+        "JOIN print_batches b ON b.id = i.batch WHERE b.kind = ?",
+        (kind,),
+    )
+    return {r[0] for r in rows}
+
+
 # -- inbox (poll) ----------------------------------------------------------------------------
 
 # A message is recorded here (committed) before it is moved out of the inbox folder, and the

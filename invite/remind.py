@@ -1,0 +1,187 @@
+"""`invite remind`: one reminder, with the form attached again, to everyone still open.
+
+Open means: invited by email (the invitation is ``sent`` in the ledger), no answer of any kind
+recorded (a bounce is an answer: ``unzustellbar``), and not reminded yet — unless ``--again``
+starts another round. Reminders use the same exactly-once ledger as invitations
+(kind ``reminder``, one row per invitee and round). Postal invitees cannot be emailed; the
+step counts them so staff can print reminder letters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from invite.campaign import Campaign
+from invite.codes import format_code
+from invite.contacts import Invitee
+from invite.delivery import (
+    RETRY_DELAYS,
+    DeliveryResult,
+    Outcome,
+    Outgoing,
+    deliver,
+    preview,
+)
+from invite.errors import EXIT_USAGE, InviteError
+from invite.message import Attachment, compose
+from invite.send import AskPassword, file_name, make_transport, read_pdf, recipient_of
+from invite.settings import Settings
+from invite.state import (
+    State,
+    exclusive,
+    latest_answers,
+    latest_deliveries,
+    printed_invitees,
+    settle_interrupted,
+)
+from invite.templates import template_context
+
+
+@dataclass(frozen=True)
+class RemindOptions:
+    dry_run: bool = False
+    force: bool = False
+    again: bool = False
+    resend_unknown: bool = False
+
+
+@dataclass
+class RemindPlan:
+    to_send: list[Invitee] = field(default_factory=list)
+    rounds: dict[str, int] = field(default_factory=dict)
+    already_reminded: list[Invitee] = field(default_factory=list)
+    answered: list[Invitee] = field(default_factory=list)
+    not_invited: list[Invitee] = field(default_factory=list)
+    unknown: list[Invitee] = field(default_factory=list)
+    post_open: list[Invitee] = field(default_factory=list)  # need a printed reminder
+    dry_run: bool = False
+
+
+@dataclass
+class RemindResult:
+    plan: RemindPlan
+    delivery: DeliveryResult
+    cancelled: bool = False
+
+
+def check_deadline(settings: Settings, today: dt.date, force: bool) -> None:
+    """After the RSVP deadline a reminder asks for something no longer possible."""
+    deadline = settings.event.rsvp_deadline
+    if today > deadline and not force:
+        raise InviteError(
+            f"Die Anmeldefrist ist am {deadline:%d.%m.%Y} abgelaufen; eine Erinnerung bittet "
+            "jetzt um etwas, das nicht mehr geht. Wer trotzdem erinnern will: --force.",
+            exit_code=EXIT_USAGE,
+        )
+
+
+def plan_reminders(state: State, invitees: Sequence[Invitee], options: RemindOptions) -> RemindPlan:
+    """Who is open and due a reminder (and in which round), and who is not and why."""
+    plan = RemindPlan(dry_run=options.dry_run)
+    invitations = latest_deliveries(state, "invitation")
+    reminders = latest_deliveries(state, "reminder")
+    answers = latest_answers(state)
+    printed = printed_invitees(state, "invitation")
+    reminder_letters = printed_invitees(state, "reminder")
+    for inv in invitees:
+        if inv.number in answers:
+            plan.answered.append(inv)
+            continue
+        if not inv.wants_email:
+            if inv.number in printed and inv.number not in reminder_letters:
+                plan.post_open.append(inv)
+            continue
+        invitation = invitations.get(inv.number)
+        if invitation is None or invitation.state != "sent":
+            plan.not_invited.append(inv)
+            continue
+        last = reminders.get(inv.number)
+        if last is None:
+            plan.to_send.append(inv)
+            plan.rounds[inv.number] = 1
+        elif last.state == "sent":
+            if options.again:
+                plan.to_send.append(inv)
+                plan.rounds[inv.number] = last.round + 1
+            else:
+                plan.already_reminded.append(inv)
+        elif last.state == "unknown" and not options.resend_unknown:
+            plan.unknown.append(inv)
+        else:  # queued or failed earlier (or unknown, explicitly resent): same round again
+            plan.to_send.append(inv)
+            plan.rounds[inv.number] = last.round
+    return plan
+
+
+class ReminderComposer:
+    """The reminder template, the code in the subject, the invitee's form attached again."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        self.campaign = campaign
+
+    def __call__(self, invitee: Invitee, message_id: str, date: dt.datetime) -> EmailMessage:
+        campaign = self.campaign
+        settings = campaign.settings
+        rendered = campaign.templates.render_mail(
+            "reminder", invitee.language, template_context(settings, invitee)
+        )
+        if (
+            invitee.code not in rendered.subject
+            and format_code(invitee.code) not in rendered.subject
+        ):
+            rendered = type(rendered)(f"{rendered.subject} – {invitee.code}", rendered.body)
+        form = Attachment(file_name("form", invitee, campaign), read_pdf("form", invitee, campaign))
+        return compose(
+            settings.mail,
+            recipient_of(invitee),
+            rendered,
+            message_id=message_id,
+            date=date,
+            attachments=[form],
+            language=invitee.language,
+        )
+
+
+def run_remind(
+    campaign: Campaign,
+    options: RemindOptions,
+    *,
+    confirm: Callable[[RemindPlan], bool] = lambda plan: True,
+    progress: Callable[[Outcome], None] | None = None,
+    notice: Callable[[str], None] | None = None,
+    ask_password: AskPassword | None = None,
+    today: dt.date | None = None,
+    retry_delays: tuple[float, ...] = RETRY_DELAYS,
+) -> RemindResult:
+    """The whole step under the data folder's lock; ``confirm`` sees the plan first."""
+    from invite.letters import ensure_rendered
+
+    check_deadline(campaign.settings, today or dt.date.today(), options.force)
+    with exclusive(campaign.paths.data, "remind"), campaign.open_state() as state:
+        invitees = campaign.sync(state, "remind")
+        settle_interrupted(state, "remind")
+        plan = plan_reminders(state, invitees, options)
+        if plan.to_send:
+            ensure_rendered(campaign, state, plan.to_send)
+        if not plan.to_send or not confirm(plan):
+            return RemindResult(plan, DeliveryResult(), cancelled=bool(plan.to_send))
+        composer = ReminderComposer(campaign)
+        items = [
+            Outgoing(inv, "reminder", plan.rounds[inv.number], composer) for inv in plan.to_send
+        ]
+        if options.dry_run:
+            return RemindResult(plan, preview(items, campaign.settings, campaign.paths.outbox))
+        transport = make_transport(campaign, ask_password, retry_delays)
+        result = deliver(
+            state,
+            items,
+            transport,
+            command="remind",
+            include_unknown=options.resend_unknown,
+            progress=progress,
+            notice=notice,
+        )
+        return RemindResult(plan, result)
