@@ -23,9 +23,10 @@ from sendkit import REPO, copy_campaign, imap_env, make_campaign, smtp_env
 from workbooks import example_rows
 
 from invite.campaign import Campaign
+from invite.delivery import DeliveryResult
 from invite.errors import InviteError
-from invite.send import SendOptions, run_send
-from invite.state import State, deliveries
+from invite.send import SendOptions, run_send, send_confirmations
+from invite.state import State, deliveries, record_answer
 
 FAST_RETRY = (0.05, 0.1, 0.2)
 
@@ -468,3 +469,47 @@ def test_sigkill_at_random_points_never_loses_or_duplicates(
     counts = recipients(submission_server)
     assert counts == Counter({f"gast{i}@example.org": 1 for i in range(1, total + 1)}), seed
     assert set(ledger(campaign).values()) == {"sent"}
+
+
+# -- confirmations after a Zusage (called by poll) -------------------------------------------
+
+
+def test_confirmation_once_per_zusage_with_calendar_entry(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    campaign = make_campaign(tmp_path, 4, send_confirmation=True)
+    send(campaign)
+    smtp_server.clear()
+    with State.open(campaign.paths.data) as state:
+        record_answer(state, "1", "zusage", source="code", command="poll", persons=2)
+        record_answer(state, "2", "absage", source="code", command="poll")
+        first = send_confirmations(campaign, state)
+        assert [i.number for i in first.sent] == ["1"]
+        assert not send_confirmations(campaign, state).sent  # never twice for one answer
+        record_answer(state, "1", "zusage", source="formular", command="poll", persons=3)
+        assert not send_confirmations(campaign, state).sent  # a repeated Zusage is no news
+        record_answer(state, "2", "zusage", source="manuell", command="record")
+        assert [i.number for i in send_confirmations(campaign, state).sent] == ["2"]
+        rows = deliveries(state, "confirmation")
+    assert [(r.invitee, r.state) for r in rows] == [("1", "sent"), ("2", "sent")]
+    msg = smtp_server.messages[0].message
+    assert (
+        msg["Subject"].startswith("Anmeldebestätigung")
+        and "2 Personen" in msg.get_body(("plain",)).get_content()
+    )
+    (ics,) = msg.iter_attachments()
+    assert ics.get_content_type() == "text/calendar"
+    assert "DTSTART;TZID=Europe/Berlin:20190131T170000" in ics.get_content()
+
+
+def test_no_confirmations_unless_the_settings_ask_for_them(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    campaign = make_campaign(tmp_path, 2)
+    with State.open(campaign.paths.data) as state:
+        campaign.sync(state, "test")
+        record_answer(state, "1", "zusage", source="code", command="poll")
+        assert send_confirmations(campaign, state) == DeliveryResult()
+    assert smtp_server.messages == []
