@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from PIL import Image
 from reportlab import rl_config
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import A4
@@ -139,12 +140,17 @@ def block_paragraph(block: Block, style: ParagraphStyle) -> Paragraph:
     return Paragraph("<br/>".join(lines), style)
 
 
-def column_paragraphs(blocks: Sequence[ColumnBlock]) -> list[Paragraph]:
+@functools.lru_cache(maxsize=8)
+def column_paragraphs(blocks: tuple[ColumnBlock, ...]) -> list[tuple[Paragraph, float]]:
+    """Randspalte paragraphs with their heights, wrapped once per process: the column is the
+    same on every letter, and a wrapped paragraph can be drawn again and again."""
     style = styles().column
     result = []
     for block in blocks:
         head = f"<b>{markup(block.heading)}</b><br/>" if block.heading else ""
-        result.append(Paragraph(head + "<br/>".join(markup(t) for t in block.lines), style))
+        para = Paragraph(head + "<br/>".join(markup(t) for t in block.lines), style)
+        _, height = para.wrap(L.INFO_TEXT_WIDTH * mm, L.PAGE_HEIGHT * mm)
+        result.append((para, height))
     return result
 
 
@@ -216,19 +222,16 @@ def draw_address(canvas: Canvas, address: L.AddressField) -> None:
 
 def draw_column(canvas: Canvas, content: LetterContent) -> None:
     """The Randspalte: contacts from the top, the city's general contact at the foot."""
-    width = L.INFO_TEXT_WIDTH * mm
     gap = 3.2 * mm
     top = y_pt(L.INFO_TOP)
-    for para in column_paragraphs(content.column):
-        _, height = para.wrap(width, top)
+    for para, height in column_paragraphs(content.column):
         para.drawOn(canvas, x_pt(L.INFO_X), top - height)
         top -= height + gap
     footer = column_paragraphs(content.column_footer)
-    heights = [p.wrap(width, 1000)[1] for p in footer]
-    total = sum(heights) + gap * (len(footer) - 1)
+    total = sum(height for _, height in footer) + gap * (len(footer) - 1)
     bottom = y_pt(L.BODY_BOTTOM)
     start = min(top, bottom + total)  # at the foot of the page, or right below if it is full
-    for para, height in zip(footer, heights, strict=True):
+    for para, height in footer:
         para.drawOn(canvas, x_pt(L.INFO_X), start - height)
         start -= height + gap
 
@@ -238,8 +241,16 @@ def draw_column(canvas: Canvas, content: LetterContent) -> None:
 
 @functools.cache
 def signature_image(path: Path) -> ImageReader:
-    """Read the signature once per process; every letter reuses it."""
-    return ImageReader(str(path))
+    """Read the signature once per process, flattened onto white paper and kept as a JPEG:
+    reportlab embeds a JPEG as it is, instead of compressing the raw pixels for every letter."""
+    with Image.open(path) as original:
+        image = original.convert("RGBA")
+    paper = Image.new("RGBA", image.size, "white")
+    paper.alpha_composite(image)
+    buffer = io.BytesIO()
+    paper.convert("L").save(buffer, "JPEG", quality=92)
+    buffer.seek(0)
+    return ImageReader(buffer)
 
 
 class Signature(Flowable):
@@ -257,7 +268,7 @@ class Signature(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
-        self.canv.drawImage(self.image, 0, 0, self.width, self.height, mask="auto")
+        self.canv.drawImage(self.image, 0, 0, self.width, self.height)
 
 
 # -- the document builder ------------------------------------------------------------------
