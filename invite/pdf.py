@@ -241,16 +241,13 @@ def draw_column(canvas: Canvas, content: LetterContent) -> None:
 
 @functools.cache
 def signature_image(path: Path) -> ImageReader:
-    """Read the signature once per process, flattened onto white paper and kept as a JPEG:
-    reportlab embeds a JPEG as it is, instead of compressing the raw pixels for every letter."""
+    """Read the signature once per process, flattened onto white paper as greyscale: one
+    small stream per letter instead of colour plus an alpha mask (JPEG would leave a faint box)."""
     with Image.open(path) as original:
         image = original.convert("RGBA")
     paper = Image.new("RGBA", image.size, "white")
     paper.alpha_composite(image)
-    buffer = io.BytesIO()
-    paper.convert("L").save(buffer, "JPEG", quality=92)
-    buffer.seek(0)
-    return ImageReader(buffer)
+    return ImageReader(paper.convert("L"))
 
 
 class Signature(Flowable):
