@@ -240,8 +240,8 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
                 x=x_pt(left),
                 y=y_pt(row + 1.2),
                 size=5 * mm,
-                buttonStyle="circle",
-                shape="circle",
+                buttonStyle="check",
+                shape="square",
                 borderColor=FIELD_BORDER,
                 fillColor=FIELD_FILL,
                 textColor=black,
@@ -253,7 +253,7 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
             canvas.saveState()
             canvas.setStrokeColor(FIELD_BORDER)
             canvas.setLineWidth(0.8)
-            canvas.circle(x_pt(left + 2.5), y_pt(row - 1.3), 2.5 * mm)
+            canvas.rect(x_pt(left), y_pt(row + 1.2), 5 * mm, 5 * mm, stroke=1, fill=0)
             canvas.restoreState()
         _text(canvas, left + 8, row, label, 10.5)
 
@@ -291,7 +291,7 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
             tooltip=TEXT.code,
             value=code,
             x=x_pt(left + 20),
-            y=y_pt(foot + 1.2),
+            y=y_pt(foot + 1.6),
             width=25 * mm,
             height=4.2 * mm,
             fontName=FIELD_FONT,
