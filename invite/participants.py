@@ -107,7 +107,10 @@ def _org(inv: Invitee) -> str:
 
 
 def _invitee_attendee(inv: Invitee) -> Attendee:
-    if inv.last_name:
+    if inv.last_name and fonts.has_rtl(inv.full_name):  # „Nachname, Vorname“ breaks in RTL
+        name = inv.full_name
+        key = (collation_key(inv.last_name), collation_key(inv.first_name))
+    elif inv.last_name:
         given = " ".join(p for p in (inv.title, inv.first_name) if p)
         name = f"{inv.last_name}, {given}" if given else inv.last_name
         key = (collation_key(inv.last_name), collation_key(given))
@@ -175,7 +178,7 @@ def write_participant_list(
 # -- drawing ----------------------------------------------------------------------------------
 
 TEXT_WIDTH = L.TEXT_RIGHT - L.MARGIN_LEFT  # mm
-COLUMNS = (9.0, 52.0, 51.0, 13.0, 40.0)  # Lfd. | Name | Organisation | Nr. | Unterschrift
+COLUMNS = (11.0, 52.0, 49.0, 13.0, 40.0)  # Lfd. | Name | Organisation | Nr. | Unterschrift
 HEADER_FILL = colors.Color(0.12, 0.31, 0.47)
 ZEBRA = colors.Color(0.95, 0.95, 0.95)
 

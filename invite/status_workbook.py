@@ -12,6 +12,7 @@ import datetime as dt
 import errno
 import hashlib
 import io
+import math
 import os
 import re
 import tempfile
@@ -56,26 +57,29 @@ SHEET_HISTORY = "Verlauf"
 DATE_TIME = "DD.MM.YYYY HH:MM"
 DATE = "DD.MM.YYYY"
 PAPER_A4 = "9"
+FONT = "Calibri"  # the workbook default; styled cells must name it too
+LINE_HEIGHT = 15.0  # points per line of wrapped text
 MAX_CELL_TEXT = 32_000  # Excel's limit is 32,767 characters per cell
 
 # (header, width range) in sheet order; widths follow the content within these bounds.
 INVITEE_COLUMNS: tuple[tuple[str, int, int], ...] = (
-    ("Nr.", 6, 8),
-    ("Code", 12, 12),
-    ("Organisation", 14, 40),
-    ("Name", 14, 32),
+    ("Nr.", 6, 6),
+    ("Code", 11, 11),
+    ("Organisation", 14, 30),
+    ("Name", 12, 24),
     ("E-Mail", 14, 36),
-    ("Versand", 9, 16),
-    ("Versendet am", 17, 17),
-    ("Status", 16, 16),
-    ("Personen", 10, 10),
-    ("Teilnehmende", 16, 40),
-    ("Antwort am", 17, 17),
-    ("Zugeordnet über", 16, 16),
-    ("Erinnert am", 17, 17),
-    ("Bemerkung", 20, 45),
-    ("Hinweis", 14, 50),
+    ("Versand", 9, 9),
+    ("Versendet am", 16, 16),
+    ("Status", 15, 15),
+    ("Personen", 9, 9),
+    ("Teilnehmende", 14, 26),
+    ("Antwort am", 16, 16),
+    ("Zugeordnet über", 11, 11),
+    ("Erinnert am", 16, 16),
+    ("Bemerkung", 16, 28),
+    ("Hinweis", 12, 34),
 )
+WRAPPED_COLUMNS = ("Organisation", "Name", "Versand", "Teilnehmende", "Bemerkung", "Hinweis")
 EDITABLE_COLUMNS = ("Status", "Personen", "Teilnehmende", "Bemerkung")
 READ_ONLY_TEXT_COLUMNS = ("Organisation", "Name", "E-Mail")
 
@@ -151,7 +155,7 @@ class _Styles:
 
     def __init__(self) -> None:
         thin = Side(style="thin", color="BFBFBF")
-        self.header_font = Font(bold=True, color="FFFFFF")
+        self.header_font = Font(name=FONT, bold=True, color="FFFFFF")
         self.header_fill = PatternFill("solid", fgColor=HEADER_FILL)
         self.header_align = Alignment(vertical="center", wrap_text=True)
         self.header_border = Border(bottom=Side(style="medium", color="000000"))
@@ -159,11 +163,12 @@ class _Styles:
         self.top = Alignment(vertical="top")
         self.wrap = Alignment(vertical="top", wrap_text=True)
         self.centre = Alignment(vertical="top", horizontal="center")
-        self.bold = Font(bold=True)
-        self.title = Font(bold=True, size=14, color=HEADER_FILL)
-        self.muted = Font(italic=True, color="808080")
+        self.bold = Font(name=FONT, bold=True)
+        self.italic = Font(name=FONT, italic=True, color="595959")
+        self.title = Font(name=FONT, bold=True, size=14, color=HEADER_FILL)
+        self.muted = Font(name=FONT, italic=True, color="808080")
         self.status = {
-            s: (PatternFill("solid", fgColor=fill), Font(color=font, bold=True))
+            s: (PatternFill("solid", fgColor=fill), Font(name=FONT, color=font, bold=True))
             for s, (fill, font) in STATUS_COLOURS.items()
         }
         self.waiting = PatternFill("solid", fgColor=WAITING_FILL)
@@ -216,9 +221,10 @@ def write_status_workbook(path: Path, content: WorkbookContent) -> str:
     workbook = Workbook(write_only=True)
     styles = _Styles()
     _write_overview(workbook, content, styles)
-    _write_invitees(workbook, content.rows, styles)
-    _write_reviews(workbook, content.reviews, styles)
-    _write_history(workbook, content.audit, styles)
+    stamp = f"{content.generated_at:%d.%m.%Y %H:%M}"
+    _write_invitees(workbook, content.rows, styles, stamp)
+    _write_reviews(workbook, content.reviews, styles, stamp)
+    _write_history(workbook, content.audit, styles, stamp)
     return _save_atomically(workbook, path)
 
 
@@ -239,7 +245,7 @@ def _header(ws: Any, headers: Sequence[str], styles: _Styles) -> list[Any]:
     ]
 
 
-def _prepare_table(ws: Any, widths: Sequence[float], rows: int, columns: int) -> None:
+def _prepare_table(ws: Any, widths: Sequence[float], rows: int, columns: int, stamp: str) -> None:
     """Column widths, frozen bold header, filter and print setup — before any row is written."""
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
@@ -254,7 +260,21 @@ def _prepare_table(ws: Any, widths: Sequence[float], rows: int, columns: int) ->
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.oddFooter.center.text = "&A – Seite &P von &N"
-    ws.oddFooter.right.text = "Stand: &D"
+    ws.oddFooter.right.text = f"Stand: {stamp}"
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines a wrapped cell needs (column width is in characters, roughly)."""
+    usable = max(width * 1.15 - 1.5, 1.0)  # text is narrower than the „0“ the width counts
+    return sum(max(1, math.ceil(len(part) / usable)) for part in text.split("\n")) if text else 1
+
+
+def _set_height(ws: Any, row: int, cells: Iterable[tuple[str, float]]) -> None:
+    """Row height for wrapped text: Excel does not grow rows of a generated file by itself,
+    and LibreOffice does not either, so long names would hide behind the next row."""
+    lines = max((_lines(text, width) for text, width in cells), default=1)
+    if lines > 1:
+        ws.row_dimensions[row].height = LINE_HEIGHT * min(lines, 15)
 
 
 def _fit(values: Iterable[str], low: int, high: int) -> float:
@@ -262,7 +282,7 @@ def _fit(values: Iterable[str], low: int, high: int) -> float:
     return float(min(max(longest + 2, low), high))
 
 
-def _write_invitees(wb: Workbook, rows: Sequence[StatusRow], styles: _Styles) -> None:
+def _write_invitees(wb: Workbook, rows: Sequence[StatusRow], styles: _Styles, stamp: str) -> None:
     ws = wb.create_sheet(SHEET_INVITEES)
     texts = {
         "Organisation": (r.organisation for r in rows),
@@ -277,7 +297,7 @@ def _write_invitees(wb: Workbook, rows: Sequence[StatusRow], styles: _Styles) ->
         _fit(texts[name], low, high) if name in texts else float(low)
         for name, low, high in INVITEE_COLUMNS
     ]
-    _prepare_table(ws, widths, len(rows), len(INVITEE_COLUMNS))
+    _prepare_table(ws, widths, len(rows), len(INVITEE_COLUMNS), stamp)
     status_col = get_column_letter(_column("Status"))
     last_row = max(len(rows), 1) + 1
     choices = DataValidation(
@@ -315,9 +335,12 @@ def _write_invitees(wb: Workbook, rows: Sequence[StatusRow], styles: _Styles) ->
 
     ws.append(_header(ws, [c[0] for c in INVITEE_COLUMNS], styles))
     top, wrap, centre, grid = styles.top, styles.wrap, styles.centre, styles.grid
-    for r in rows:
+    wrapped = [widths[_column(name) - 1] for name in WRAPPED_COLUMNS]
+    for index, r in enumerate(rows, start=2):
         fill, font = styles.status[r.status]
         row_fill = styles.waiting if r.waiting_position is not None else None
+        texts_here = (r.organisation, r.name, r.channel, r.participants, r.note, r.hint)
+        _set_height(ws, index, zip(texts_here, wrapped, strict=True))
 
         def cell(value: Any, align: Any = top, fmt: str | None = None, _f: Any = row_fill) -> Any:
             return styles.cell(ws, value, align=align, fmt=fmt, border=grid, fill=_f)
@@ -329,7 +352,7 @@ def _write_invitees(wb: Workbook, rows: Sequence[StatusRow], styles: _Styles) ->
                 cell(r.organisation, wrap),
                 cell(r.name, wrap),
                 cell(r.email),
-                cell(r.channel),
+                cell(r.channel, wrap),
                 cell(r.sent_at, top, DATE_TIME),
                 styles.cell(ws, r.status, font=font, fill=fill, align=top, border=grid),
                 cell(r.persons, centre, "0"),
@@ -354,7 +377,7 @@ def _column(header: str) -> int:
 def _write_overview(wb: Workbook, content: WorkbookContent, styles: _Styles) -> None:
     ws = wb.create_sheet(SHEET_OVERVIEW)
     ov = content.overview
-    for letter, width in zip("ABCDE", (34, 14, 12, 4, 40), strict=True):
+    for letter, width in zip("ABCD", (40, 18, 10, 3), strict=True):
         ws.column_dimensions[letter].width = width
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = PAPER_A4
@@ -362,14 +385,11 @@ def _write_overview(wb: Workbook, content: WorkbookContent, styles: _Styles) -> 
     ws.page_setup.fitToHeight = 1
     ws.oddFooter.center.text = "&A – Seite &P von &N"
 
-    def label(text: str, font: Any = None) -> Any:
-        return styles.cell(ws, text, font=font, align=styles.top)
-
     ws.append([styles.cell(ws, "Rückmeldungen", font=styles.title)])
     ws.append([styles.cell(ws, content.title, font=styles.bold, align=Alignment(wrap_text=False))])
     ws.append(
         [
-            label("Stand"),
+            styles.cell(ws, "Stand", align=styles.top),
             styles.cell(
                 ws, content.generated_at, fmt=DATE_TIME, align=Alignment(horizontal="left")
             ),
@@ -411,17 +431,20 @@ def _write_overview(wb: Workbook, content: WorkbookContent, styles: _Styles) -> 
             max(ov.days_left, 0),
             "#,##0",
         ),
-        ("", deadline_text(ov.days_left, ov.deadline), None),
         ("Veranstaltung", content.event_start, DATE_TIME),
         ("Nachrichten zu prüfen (Blatt „Zu prüfen“)", ov.review_items, "#,##0"),
     ]
+    right = Alignment(horizontal="right", vertical="top")
     for text, value, fmt in lines:
         ws.append(
             [
-                label(text),
-                styles.cell(ws, value, fmt=fmt, align=Alignment(horizontal="right")),
+                styles.cell(ws, text, align=styles.top, border=styles.grid),
+                styles.cell(ws, value, fmt=fmt, align=right, border=styles.grid),
             ]
         )
+    ws.append([])
+    sentence = deadline_text(ov.days_left, ov.deadline)
+    ws.append([styles.cell(ws, sentence[0].upper() + sentence[1:] + ".", font=styles.italic)])
 
     chart = BarChart()
     chart.type = "bar"
@@ -449,25 +472,29 @@ def _write_overview(wb: Workbook, content: WorkbookContent, styles: _Styles) -> 
         series.dPt.append(point)
     series.dLbls = DataLabelList()
     series.dLbls.showVal = True
+    for flag in ("showSerName", "showCatName", "showLegendKey", "showPercent"):
+        setattr(series.dLbls, flag, False)
     chart.x_axis.scaling.orientation = "maxMin"  # first status on top, like the table
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     ws.add_chart(chart, "E5")
 
 
-def _write_reviews(wb: Workbook, reviews: Sequence[ReviewLine], styles: _Styles) -> None:
+def _write_reviews(
+    wb: Workbook, reviews: Sequence[ReviewLine], styles: _Styles, stamp: str
+) -> None:
     ws = wb.create_sheet(SHEET_REVIEW)
     headers = ["Eingegangen", "Absender", "Betreff", "Grund", "Art", "Nr.", "Ordner"]
     widths = [
         17,
-        _fit((r.sender for r in reviews), 16, 40),
-        _fit((r.subject for r in reviews), 20, 50),
-        _fit((r.reason for r in reviews), 20, 60),
+        _fit((r.sender for r in reviews), 16, 34),
+        _fit((r.subject for r in reviews), 20, 44),
+        _fit((r.reason for r in reviews), 20, 50),
         16,
         6,
         _fit((r.folder for r in reviews), 10, 30),
     ]
-    _prepare_table(ws, widths, len(reviews), len(headers))
+    _prepare_table(ws, widths, len(reviews), len(headers), stamp)
     ws.append(_header(ws, headers, styles))
     if not reviews:
         ws.append(
@@ -475,7 +502,8 @@ def _write_reviews(wb: Workbook, reviews: Sequence[ReviewLine], styles: _Styles)
         )
         return
     top, wrap, grid = styles.top, styles.wrap, styles.grid
-    for r in reviews:
+    for index, r in enumerate(reviews, start=2):
+        _set_height(ws, index, zip((r.sender, r.subject, r.reason), widths[1:4], strict=True))
         ws.append(
             [
                 styles.cell(ws, r.at, fmt=DATE_TIME, align=top, border=grid),
@@ -494,7 +522,7 @@ def _write_reviews(wb: Workbook, reviews: Sequence[ReviewLine], styles: _Styles)
         )
 
 
-def _write_history(wb: Workbook, audit: Iterable[AuditLine], styles: _Styles) -> None:
+def _write_history(wb: Workbook, audit: Iterable[AuditLine], styles: _Styles, stamp: str) -> None:
     ws = wb.create_sheet(SHEET_HISTORY)
     lines = list(audit)
     headers = ["Zeitpunkt", "Befehl", "Vorgang", "Nr.", "Einzelheiten"]
@@ -505,10 +533,11 @@ def _write_history(wb: Workbook, audit: Iterable[AuditLine], styles: _Styles) ->
         6,
         _fit((a.detail for a in lines), 20, 70),
     ]
-    _prepare_table(ws, widths, len(lines), len(headers))
+    _prepare_table(ws, widths, len(lines), len(headers), stamp)
     ws.append(_header(ws, headers, styles))
     top, grid = styles.top, styles.grid
-    for a in lines:
+    for index, a in enumerate(lines, start=2):
+        _set_height(ws, index, [(a.detail, widths[4])])
         ws.append(
             [
                 styles.cell(ws, a.at, fmt=DATE_TIME, align=top, border=grid),

@@ -11,6 +11,8 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from sendkit import copy_campaign
+
 from invite.campaign import Campaign
 from invite.state import State, record_answer
 
@@ -39,11 +41,15 @@ REMINDED = "2019-01-22T07:30:00+00:00"
 ANSWERED = "2019-01-14T16:45:00+00:00"
 
 
-def make_campaign(tmp_path: Path, contacts: Path | None = None) -> Campaign:
-    """The bundled campaign with the bundled 25 example invitees, data in ``tmp_path``."""
+def make_campaign(tmp_path: Path, contacts: Path | None = None, **settings: object) -> Campaign:
+    """The bundled campaign with the bundled 25 example invitees, data in ``tmp_path``;
+    keyword arguments change ``key = value`` lines of campaign.toml (e.g. ``capacity=3``)."""
     target = tmp_path / "contacts.xlsx"
     shutil.copyfile(contacts or REPO / "contacts.xlsx.example", target)
-    return Campaign.open(REPO / "letters", target, tmp_path / "data")
+    campaign_dir = REPO / "letters"
+    if settings:
+        campaign_dir = copy_campaign(tmp_path / "kampagne", **settings)
+    return Campaign.open(campaign_dir, target, tmp_path / "data")
 
 
 def delivery(

@@ -1,0 +1,139 @@
+"""`invite teilnehmerliste`: who is expected at the door, alphabetically, with room to sign."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from clirun import run_invite
+from pypdf import PdfReader
+from statuskit import make_campaign
+
+from invite.contacts import Invitee
+from invite.participants import collation_key, door_list, split_names, write_participant_list
+from invite.state import record_answer
+
+
+def person(number: str, first: str, last: str, org: str = "", title: str = "") -> Invitee:
+    return Invitee(number, title=title, first_name=first, last_name=last, organisation=org)
+
+
+def test_german_order_ignores_case_and_umlauts() -> None:
+    names = ["Zander", "Özdemir", "Müller", "Ostermann", "Mayer", "weber", "Muster"]
+    ordered = sorted(names, key=collation_key)
+    assert ordered == ["Mayer", "Müller", "Muster", "Ostermann", "Özdemir", "weber", "Zander"]
+    assert collation_key("Weiß") == collation_key("WEISS")
+
+
+def test_participant_names_are_split_the_way_people_write_them() -> None:
+    assert split_names("Anna Schmidt, Ali Yılmaz und Eva Weiß; Dr. Jan Nowak\nO. Ola") == [
+        "Anna Schmidt",
+        "Ali Yılmaz",
+        "Eva Weiß",
+        "Dr. Jan Nowak",
+        "O. Ola",
+    ]
+    assert split_names("") == [] and split_names(" , ") == []
+
+
+def test_door_list_has_invitees_companions_and_unnamed_places_in_order() -> None:
+    yilmaz = person("1", "Ayşe", "Yılmaz", "Kulturverein", title="Dr.")
+    forum = person("3", "", "", "Eine-Welt-Forum")
+    nowak = person("2", "Jan", "Nowak", "Mission")
+    alali = person("7", "محمد", "العلي", "Freundeskreis")
+    door = door_list(
+        [
+            (yilmaz, 3, "Ayşe Yılmaz, Murat Öztürk"),  # herself named, one companion, one unnamed
+            (forum, 2, ""),  # an organisation: one row for it, one unnamed
+            (nowak, None, ""),
+            (alali, 1, ""),
+        ]
+    )
+    assert [a.name for a in door.attendees] == [
+        "Eine-Welt-Forum",
+        "Nowak, Jan",
+        "Öztürk, Murat",
+        "Yılmaz, Dr. Ayşe",
+        "محمد العلي",  # right-to-left names are printed as written, not turned around a comma
+    ]
+    murat = door.attendees[2]
+    assert (murat.organisation, murat.number, murat.companion_of) == (
+        "Kulturverein",
+        "1",
+        "Ayşe Yılmaz",
+    )
+    assert [(u.invitee, u.count) for u in door.unnamed] == [
+        ("Ayşe Yılmaz", 1),
+        ("Eine-Welt-Forum", 1),
+    ]
+    assert door.persons == 7
+
+
+def test_names_only_of_companions_leave_out_the_invitee() -> None:
+    door = door_list([(person("4", "Kwame", "Mensah", "Union"), 2, "Ama Mensah, Kofi Annan")])
+    assert [a.name for a in door.attendees] == ["Annan, Kofi", "Mensah, Ama"]
+    assert door.unnamed == []
+
+
+def test_pdf_lists_confirmed_invitees_but_not_the_waiting_list(tmp_path: Path) -> None:
+    campaign = make_campaign(tmp_path, capacity=4)
+    with campaign.open_state() as state:
+        campaign.sync(state, "test")
+        for number, persons, names in (
+            ("21", 1, ""),  # Mehmet Öztürk
+            ("1", 2, "Ayşe Yılmaz, Murat Yılmaz"),
+            ("8", 1, ""),  # Alex Schmidt
+            ("13", 2, ""),  # beyond the 4 places: waiting list
+        ):
+            record_answer(
+                state,
+                number,
+                "zusage",
+                source="formular",
+                command="t",
+                persons=persons,
+                participants=names,
+                capacity=4,
+            )
+        record_answer(state, "5", "absage", source="formular", command="t")
+
+    result = write_participant_list(campaign, now_local=dt.datetime(2019, 1, 30, 12, 0))
+
+    assert result.path == campaign.paths.data / "Teilnehmerliste.pdf"
+    assert (result.attendees, result.invitees, result.waiting) == (4, 3, 1)
+    reader = PdfReader(result.path)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Teilnehmerliste" in text and "Unterschrift" in text
+    assert "Stand: 30.01.2019, 12:00 Uhr · 4 angemeldete Personen" in text
+    order = [
+        text.index(n)
+        for n in ("Öztürk, Mehmet", "Schmidt, Alex", "Yılmaz, Dr. Ayşe", "Yılmaz, Murat")
+    ]
+    assert order == sorted(order)
+    assert "Mensah" not in text and "Papadopoulos" not in text  # waiting list, Absage
+    assert "Stadt Münster" in text  # the letterhead
+    assert reader.metadata.title.startswith("Teilnehmerliste")
+
+
+def test_cli_writes_the_list_and_names_the_waiting_list(tmp_path: Path) -> None:
+    campaign = make_campaign(tmp_path, capacity=1)
+    with campaign.open_state() as state:
+        campaign.sync(state, "test")
+        record_answer(state, "2", "zusage", source="manuell", command="t", capacity=1)
+        record_answer(state, "3", "zusage", source="manuell", command="t", capacity=1)
+    out = tmp_path / "Einlass.pdf"
+    result = run_invite(
+        "teilnehmerliste",
+        "--out",
+        str(out),
+        "--campaign",
+        str(campaign.settings.campaign_dir),
+        "--data",
+        str(campaign.paths.data),
+    )
+    assert result.code == 0, result.text
+    assert result.out.splitlines() == [
+        f"Teilnehmerliste geschrieben: {out} (1 Personen aus 1 Zusagen).",
+        "Nicht auf der Liste: 1 Zusage(n) auf der Warteliste.",
+    ]
+    assert out.read_bytes().startswith(b"%PDF")
