@@ -7,6 +7,7 @@ from pathlib import Path
 
 from invite.contacts import ContactList, Invitee, parse_contacts
 from invite.errors import InviteError, Problem
+from invite.fonts import describe_glyph, missing_glyphs, register_fonts
 from invite.settings import Settings, load_settings
 from invite.spreadsheet import read_contact_sheet
 from invite.state import State
@@ -75,8 +76,19 @@ class Campaign:
         return cls(settings, Templates(campaign_dir), contacts_file, Paths(data_dir))
 
     def read_contacts(self) -> ContactList:
-        """Read and check the spreadsheet; file-level failures raise, row problems are collected."""
-        return parse_contacts(read_contact_sheet(self.contacts_file))
+        """Read and check the spreadsheet; file-level failures raise, row problems are collected.
+
+        Includes the font check: a name the letter font cannot draw is an error for every
+        command, so no letter ever prints a black box instead of a name.
+        """
+        contacts = parse_contacts(read_contact_sheet(self.contacts_file))
+        letter = self.settings.letter
+        register_fonts(letter.font, letter.font_bold)
+        contacts.errors.extend(unprintable(str(self.contacts_file), contacts.invitees))
+        if contacts.errors:
+            bad_rows = {p.row for p in contacts.errors}
+            contacts.invitees = [i for i in contacts.invitees if i.row not in bad_rows]
+        return contacts
 
     def open_state(self) -> State:
         return State.open(self.paths.data)
@@ -88,6 +100,36 @@ class Campaign:
             raise ContactErrors(contacts)
         state.sync_invitees(contacts.invitees, command)
         return state.invitees()
+
+
+PRINTED_FIELDS = {
+    "title": "Titel",
+    "first_name": "Vorname",
+    "last_name": "Nachname",
+    "organisation": "Organisation",
+    "street": "Straße",
+    "postcode": "PLZ",
+    "city": "Ort",
+}
+
+
+def unprintable(file: str, invitees: list[Invitee]) -> list[Problem]:
+    """Problems for every printed field holding a character the registered font cannot draw."""
+    problems = []
+    for inv in invitees:
+        for attr, label in PRINTED_FIELDS.items():
+            missing = missing_glyphs(getattr(inv, attr))
+            if missing:
+                problems.append(
+                    Problem(
+                        file,
+                        "Zeichen, die die Schrift nicht drucken kann: "
+                        + ", ".join(describe_glyph(c) for c in missing),
+                        row=inv.row,
+                        column=label,
+                    )
+                )
+    return problems
 
 
 def problems_text(problems: list[Problem]) -> str:

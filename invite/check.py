@@ -7,17 +7,7 @@ from dataclasses import dataclass, field
 from invite.campaign import Campaign
 from invite.contacts import Invitee
 from invite.errors import InviteError, Problem
-from invite.fonts import describe_glyph, missing_glyphs, register_fonts
 from invite.templates import TEMPLATE_NAMES, template_context
-
-NAME_FIELDS = {
-    "title": "Titel",
-    "first_name": "Vorname",
-    "last_name": "Nachname",
-    "organisation": "Organisation",
-    "street": "Straße",
-    "city": "Ort",
-}
 
 
 @dataclass
@@ -40,24 +30,11 @@ def run_check(campaign: Campaign, *, deliverability: bool = False) -> CheckRepor
     Only with ``deliverability`` does anything leave the machine: DNS look-ups of the domains.
     """
     settings = campaign.settings
-    register_fonts(settings.letter.font, settings.letter.font_bold)
     contacts = campaign.read_contacts()
     report = CheckReport(contacts.invitees, list(contacts.errors), list(contacts.notices))
     file = str(campaign.contacts_file)
     languages = campaign.templates.languages()
     for inv in contacts.invitees:
-        for attr, label in NAME_FIELDS.items():
-            missing = missing_glyphs(getattr(inv, attr))
-            if missing:
-                report.errors.append(
-                    Problem(
-                        file,
-                        "Zeichen, die die Schrift nicht drucken kann: "
-                        + ", ".join(describe_glyph(c) for c in missing),
-                        row=inv.row,
-                        column=label,
-                    )
-                )
         if inv.language not in languages:
             report.notices.append(
                 Problem(
