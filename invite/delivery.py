@@ -9,19 +9,17 @@ message the ledger row is committed as ``sending`` before the SMTP transaction a
 from __future__ import annotations
 
 import datetime as dt
-import email.policy
 import mailbox
 import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from invite.contacts import Invitee
 from invite.errors import InviteError
-from invite.message import envelope_address, new_message_id, to_bytes
+from invite.message import MailMessage, envelope_address, new_message_id
 from invite.sent_folder import SentFolder
 from invite.settings import Settings
 from invite.smtp import OutcomeUnknown, PermanentFailure, SmtpConnection, TemporaryFailure
@@ -40,7 +38,7 @@ from invite.state import (
 # Waits before the 2nd, 3rd and 4th try of a message the server refused for now (4xx).
 RETRY_DELAYS: tuple[float, ...] = (5.0, 30.0, 120.0)
 
-Compose = Callable[[Invitee, str, dt.datetime], EmailMessage]
+Compose = Callable[[Invitee, str, dt.datetime], MailMessage]
 
 
 @dataclass(frozen=True)
@@ -129,7 +127,7 @@ def preview(items: Sequence[Outgoing], settings: Settings, outbox: Path) -> Deli
             continue
         name = f"{int(item.invitee.number):04d}-{item.kind}.eml"
         tmp = outbox / "tmp" / name
-        tmp.write_bytes(msg.as_bytes(policy=email.policy.default))
+        tmp.write_bytes(msg.data.replace(b"\r\n", b"\n"))
         os.replace(tmp, outbox / "new" / name)
         result.previewed.append(item.invitee)
     box.close()
@@ -259,7 +257,7 @@ def _deliver_one(
     if entry.data is None:
         try:
             msg = item.compose(invitee, delivery.message_id, local_now(settings))
-            entry.data = to_bytes(msg)
+            entry.data = msg.data
         except (InviteError, OSError) as exc:
             mark_failed(state, delivery, str(exc), command)
             result.failed.append((invitee, str(exc)))

@@ -1,14 +1,16 @@
 """Compose one outgoing email from plain data — pure, no I/O, so every header rule is testable.
 
 The composer refuses any header value that could smuggle a second header (CR, LF or other
-control characters), whatever the contact list check already did. Attachments shared by a
-whole batch (the programme) are encoded once with ``shared_attachment`` and reused: base64 of
-a large PDF per message is the biggest avoidable cost of a batch.
+control characters), whatever the contact list check already did. It writes the MIME structure
+directly as bytes: building ``EmailMessage`` objects parses every header and costs more than
+sending. Parts shared by a whole batch (the programme) are encoded once with
+``encode_attachment`` and reused; repeated headers are folded once.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import contextlib
 import datetime as dt
 import email.policy
@@ -17,11 +19,10 @@ import html
 import re
 import secrets
 import unicodedata
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.headerregistry import Address
-from email.message import EmailMessage, MIMEPart
+from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -98,31 +99,87 @@ def new_message_id(kind: str, from_address: str) -> str:
     return f"<invite.{kind}.{secrets.token_hex(12)}@{domain_of(from_address)}>"
 
 
-def shared_attachment(attachment: Attachment) -> MIMEPart:
-    """Encode an attachment once; the returned part may be attached to many messages."""
-    part = MIMEPart(policy=email.policy.default)
-    maintype, subtype = attachment.mime_type.split("/", 1)
-    if maintype == "text":
-        part.set_content(
-            attachment.data.decode("utf-8"),
-            subtype=subtype,
-            cte="base64",
-            disposition="attachment",
-            filename=attachment.filename,
+@dataclass(frozen=True)
+class EncodedPart:
+    """An attachment serialised once (MIME headers + base64 body, CRLF line ends); the same
+    part may go into many messages: the programme is encoded once per batch, not per mail."""
+
+    data: bytes
+
+
+@dataclass(frozen=True)
+class MailMessage:
+    """A composed message as it goes over the wire (CRLF, 7-bit clean)."""
+
+    data: bytes
+    message_id: str
+
+    def as_email(self) -> EmailMessage:
+        """Parsed back with the standard library (for previews and tests)."""
+        msg = email.message_from_bytes(self.data, policy=email.policy.default)
+        assert isinstance(msg, EmailMessage)
+        return msg
+
+
+_CRLF = b"\r\n"
+# "=_" cannot occur in base64 or quoted-printable text, so these boundaries never collide.
+_BOUNDARY = "=_invite_" + secrets.token_hex(8)
+
+
+def _fold(name: str, value: str) -> bytes:
+    """One header line, folded and RFC 2047/2231-encoded by the email package when needed."""
+    if value.isascii() and len(name) + len(value) < 76:
+        return f"{name}: {value}\r\n".encode("ascii")
+    policy = email.policy.SMTP
+    return policy.header_factory(name, value).fold(policy=policy).encode("ascii")
+
+
+@functools.lru_cache(maxsize=512)
+def _fold_fixed(name: str, value: str) -> bytes:
+    """Headers that repeat across a batch are folded once (folding is the costly part)."""
+    return _fold(name, value)
+
+
+@functools.lru_cache(maxsize=64)
+def _address_header(field: str, name: str, address: str) -> bytes:
+    return _fold(field, str(mail_address(field, name, address)))
+
+
+def _quoted_printable(text: str) -> bytes:
+    body = binascii.b2a_qp(text.replace("\r\n", "\n").encode("utf-8"), istext=True)
+    body = body.replace(b"\n", _CRLF)
+    return body if body.endswith(_CRLF) else body + _CRLF
+
+
+def encode_attachment(attachment: Attachment) -> EncodedPart:
+    """Serialise an attachment part (base64 at C speed, RFC 2231 file name)."""
+    check_header_value("Dateiname", attachment.filename)
+    mime = attachment.mime_type
+    if mime.startswith("text/"):
+        mime += '; charset="utf-8"'
+    head = (
+        _fold_fixed("Content-Type", mime)
+        + _fold_fixed("Content-Transfer-Encoding", "base64")
+        + _fold_fixed(
+            "Content-Disposition", f"attachment; filename={quote_param(attachment.filename)}"
         )
-    else:
-        # set_content writes the headers; the body is then encoded at C speed (the email
-        # package's own base64 loop is the slowest step of composing a message).
-        part.set_content(
-            b"",
-            maintype=maintype,
-            subtype=subtype,
-            disposition="attachment",
-            filename=attachment.filename,
-            cte="base64",
-        )
-        part.set_payload(base64.encodebytes(attachment.data).decode("ascii"))
-    return part
+    )
+    body = base64.encodebytes(attachment.data).replace(b"\n", _CRLF)
+    return EncodedPart(head + _CRLF + body)
+
+
+def quote_param(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _multipart(subtype: str, depth: int, parts: Sequence[bytes]) -> bytes:
+    boundary = f"{_BOUNDARY}_{depth}"
+    delimiter = b"--" + boundary.encode("ascii")
+    out = [_fold_fixed("Content-Type", f'multipart/{subtype}; boundary="{boundary}"'), _CRLF]
+    for part in parts:  # each part ends in CRLF; the next CRLF belongs to the delimiter
+        out += [delimiter, _CRLF, part, _CRLF]
+    out += [delimiter, b"--", _CRLF]
+    return b"".join(out)
 
 
 def compose(
@@ -132,109 +189,49 @@ def compose(
     *,
     message_id: str,
     date: dt.datetime,
-    attachments: Sequence[Attachment | MIMEPart] = (),
+    attachments: Sequence[Attachment | EncodedPart] = (),
     in_reply_to: str | None = None,
     language: str = "de",
-) -> EmailMessage:
+) -> MailMessage:
     """Build the complete message for one recipient: headers, text + HTML, attachments."""
-    msg = EmailMessage(policy=email.policy.default)
-    msg["From"] = mail_address("From", mail.from_name, mail.from_address)
-    msg["To"] = mail_address("To", recipient.name, recipient.address)
+    head = [
+        _address_header("From", mail.from_name, mail.from_address),
+        _fold("To", str(mail_address("To", recipient.name, recipient.address))),
+    ]
     if mail.reply_to and mail.reply_to.strip() != mail.from_address.strip():
-        msg["Reply-To"] = mail_address("Reply-To", "", mail.reply_to)
-    msg["Subject"] = check_header_value("Subject", rendered.subject.strip())
-    msg["Date"] = format_datetime(date)
-    msg["Message-ID"] = check_header_value("Message-ID", message_id)
+        head.append(_address_header("Reply-To", "", mail.reply_to))
+    head += [
+        _fold("Subject", check_header_value("Subject", rendered.subject.strip())),
+        _fold("Date", format_datetime(date)),
+        _fold("Message-ID", check_header_value("Message-ID", message_id)),
+    ]
     if in_reply_to:
-        msg["In-Reply-To"] = check_header_value("In-Reply-To", in_reply_to)
-        msg["References"] = check_header_value("References", in_reply_to)
-    msg["Content-Language"] = "en" if language == "en" else "de"
-    msg["Auto-Submitted"] = "auto-generated"
+        head.append(_fold("In-Reply-To", check_header_value("In-Reply-To", in_reply_to)))
+        head.append(_fold("References", in_reply_to))
+    head += [
+        _fold_fixed("Content-Language", "en" if language == "en" else "de"),
+        _fold_fixed("Auto-Submitted", "auto-generated"),
+        _fold_fixed("MIME-Version", "1.0"),
+    ]
     # Quoted-printable keeps the message 7-bit clean for any relay, yet readable as source.
-    msg.set_content(rendered.body, cte="quoted-printable")
-    msg.add_alternative(
-        html_alternative(rendered.body, language), subtype="html", cte="quoted-printable"
+    text_head = _fold_fixed("Content-Transfer-Encoding", "quoted-printable") + _CRLF
+    text = (
+        _fold_fixed("Content-Type", 'text/plain; charset="utf-8"')
+        + text_head
+        + _quoted_printable(rendered.body)
     )
+    html = (
+        _fold_fixed("Content-Type", 'text/html; charset="utf-8"')
+        + text_head
+        + _quoted_printable(html_alternative(rendered.body, language))
+    )
+    body = _multipart("alternative", 1 if attachments else 0, [text, html])
     if attachments:
-        msg.make_mixed()
-        for item in attachments:
-            msg.attach(item if isinstance(item, MIMEPart) else shared_attachment(item))
-    return msg
-
-
-# -- wire format ---------------------------------------------------------------------------
-
-_CRLF = b"\r\n"
-# "=_" cannot occur in base64 or quoted-printable text, so this boundary never collides.
-_BOUNDARY_TOKEN = "=_invite_" + secrets.token_hex(8)
-# Header fields whose folded form repeats across a batch; folding is the costliest step.
-_CACHED_FIELDS = frozenset(
-    {
-        "from",
-        "reply-to",
-        "content-type",
-        "content-transfer-encoding",
-        "content-disposition",
-        "content-language",
-        "mime-version",
-        "auto-submitted",
-    }
-)
-_folded: dict[tuple[str, str], bytes] = {}
-_leaf_bytes: weakref.WeakKeyDictionary[MIMEPart, bytes] = weakref.WeakKeyDictionary()
-
-
-def to_bytes(msg: EmailMessage) -> bytes:
-    """Serialise for SMTP (CRLF, 7-bit): the same as ``msg.as_bytes(policy=SMTP)``, but
-    repeated headers are folded once and each part's body is converted once per batch."""
-    if not msg.is_multipart() and msg.get("Content-Transfer-Encoding") == "8bit":
-        return msg.as_bytes(policy=email.policy.SMTP)
-    return b"".join(_part_bytes(msg, depth=0))
-
-
-def _headers(part: MIMEPart) -> list[bytes]:
-    policy = email.policy.SMTP
-    out = []
-    for name, value in part.items():
-        if name.lower() in _CACHED_FIELDS:
-            key = (name, str(value))
-            folded = _folded.get(key)
-            if folded is None:
-                folded = _folded.setdefault(key, policy.fold_binary(name, value))
-            out.append(folded)
-        else:
-            out.append(policy.fold_binary(name, value))
-    out.append(_CRLF)
-    return out
-
-
-def _part_bytes(part: MIMEPart, depth: int) -> list[bytes]:
-    if part.is_multipart():
-        boundary = part.get_boundary()
-        if boundary is None:
-            boundary = f"{_BOUNDARY_TOKEN}_{depth}"
-            part.set_boundary(boundary)
-        delimiter = b"--" + boundary.encode("ascii")
-        out = _headers(part)
-        for sub in part.iter_parts():
-            out += [delimiter, _CRLF, *_part_bytes(sub, depth + 1), _CRLF]
-        out += [delimiter, b"--", _CRLF]
-        return out
-    cached = _leaf_bytes.get(part)
-    if cached is None:
-        payload = part.get_payload()
-        if part.get("Content-Transfer-Encoding", "7bit").lower() not in (
-            "base64",
-            "quoted-printable",
-            "7bit",
-        ) or not isinstance(payload, str):
-            return [part.as_bytes(policy=email.policy.SMTP)]
-        body = payload.encode("ascii").replace(b"\r\n", b"\n").replace(b"\n", _CRLF)
-        if body and not body.endswith(_CRLF):
-            body += _CRLF
-        cached = b"".join(_headers(part)) + body
-        _leaf_bytes[part] = cached
-    return [cached]
+        parts = [
+            a.data if isinstance(a, EncodedPart) else encode_attachment(a).data for a in attachments
+        ]
+        body = _multipart("mixed", 0, [body, *parts])
+    return MailMessage(b"".join(head) + body, message_id)
 
 
 # -- HTML alternative ----------------------------------------------------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 
 from invite.campaign import Campaign
 from invite.codes import format_code
@@ -26,7 +25,7 @@ from invite.delivery import (
     preview,
 )
 from invite.errors import EXIT_USAGE, InviteError
-from invite.message import Attachment, compose
+from invite.message import Attachment, MailMessage, compose
 from invite.send import AskPassword, file_name, make_transport, read_pdf, recipient_of
 from invite.settings import Settings
 from invite.state import (
@@ -122,7 +121,7 @@ class ReminderComposer:
     def __init__(self, campaign: Campaign) -> None:
         self.campaign = campaign
 
-    def __call__(self, invitee: Invitee, message_id: str, date: dt.datetime) -> EmailMessage:
+    def __call__(self, invitee: Invitee, message_id: str, date: dt.datetime) -> MailMessage:
         campaign = self.campaign
         settings = campaign.settings
         rendered = campaign.templates.render_mail(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from email.message import EmailMessage, MIMEPart
 
 from invite.campaign import Campaign
 from invite.codes import format_code
@@ -30,11 +29,13 @@ from invite.delivery import (
 from invite.errors import InviteError
 from invite.message import (
     Attachment,
+    EncodedPart,
+    MailMessage,
     Recipient,
     calendar_entry,
     calendar_uid,
     compose,
-    shared_attachment,
+    encode_attachment,
 )
 from invite.state import (
     Delivery,
@@ -131,9 +132,9 @@ class InvitationComposer:
 
     def __init__(self, campaign: Campaign) -> None:
         self.campaign = campaign
-        self._programme: dict[str, MIMEPart] = {}
+        self._programme: dict[str, EncodedPart] = {}
 
-    def programme(self, invitee: Invitee) -> MIMEPart:
+    def programme(self, invitee: Invitee) -> EncodedPart:
         name = file_name("programme", invitee, self.campaign)
         if name not in self._programme:
             path = self.campaign.paths.programme
@@ -143,10 +144,10 @@ class InvitationComposer:
                 raise InviteError(
                     f"Programm fehlt ({path}: {exc.strerror}). Bitte „invite letters“ ausführen."
                 ) from None
-            self._programme[name] = shared_attachment(Attachment(name, data))
+            self._programme[name] = encode_attachment(Attachment(name, data))
         return self._programme[name]
 
-    def __call__(self, invitee: Invitee, message_id: str, date: dt.datetime) -> EmailMessage:
+    def __call__(self, invitee: Invitee, message_id: str, date: dt.datetime) -> MailMessage:
         campaign = self.campaign
         settings = campaign.settings
         rendered = campaign.templates.render_mail(
@@ -315,7 +316,7 @@ class ConfirmationComposer:
         self.campaign = campaign
         self.answers = answers  # invitee -> (persons, Message-ID of the answer mail)
 
-    def __call__(self, invitee: Invitee, message_id: str, date: dt.datetime) -> EmailMessage:
+    def __call__(self, invitee: Invitee, message_id: str, date: dt.datetime) -> MailMessage:
         campaign = self.campaign
         settings = campaign.settings
         persons, in_reply_to = self.answers.get(invitee.number, (None, None))

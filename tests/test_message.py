@@ -14,16 +14,16 @@ import pytest
 from invite.errors import InviteError
 from invite.message import (
     Attachment,
+    MailMessage,
     Recipient,
     calendar_entry,
     calendar_uid,
     check_header_value,
     compose,
+    encode_attachment,
     envelope_address,
     html_alternative,
     new_message_id,
-    shared_attachment,
-    to_bytes,
 )
 from invite.settings import load_settings
 from invite.templates import RenderedMail
@@ -44,7 +44,7 @@ def make(
     address: str = "ayse@example.org",
     subject: str = "Einladung – Ihr Anmeldecode K7Q2M9XA",
     attachments: tuple = (),
-) -> email.message.EmailMessage:
+) -> MailMessage:
     return compose(
         SETTINGS.mail,
         Recipient(name, address),
@@ -60,7 +60,7 @@ def parse(data: bytes) -> email.message.EmailMessage:
 
 
 def test_headers_carry_sender_reply_to_recipient_subject_date_and_id() -> None:
-    msg = parse(to_bytes(make()))
+    msg = make().as_email()
     assert msg["From"].addresses[0].display_name == SETTINGS.mail.from_name
     assert msg["From"].addresses[0].addr_spec == SETTINGS.mail.from_address
     assert msg["Reply-To"].addresses[0].addr_spec == SETTINGS.mail.reply_to
@@ -75,7 +75,7 @@ def test_headers_carry_sender_reply_to_recipient_subject_date_and_id() -> None:
     ['Sam "The Man" O\'Brien, Jr.', "Дмитрий Иванов", "محمد الأحمد", "Müller; evil@x.de", "a <b>"],
 )
 def test_display_names_are_encoded_safely(name: str) -> None:
-    raw = to_bytes(make(name=name))
+    raw = make(name=name).data
     (to_line,) = [line for line in raw.split(b"\r\n") if line.startswith(b"To:")]
     assert to_line.isascii()
     (addr,) = parse(raw)["To"].addresses
@@ -108,7 +108,7 @@ def test_check_header_value_passes_ordinary_text() -> None:
 
 
 def test_attachments_with_umlauts_use_rfc_2231() -> None:
-    raw = to_bytes(make(attachments=(Attachment("Einladung Stadt Münster.pdf", PDF),)))
+    raw = make(attachments=(Attachment("Einladung Stadt Münster.pdf", PDF),)).data
     assert b"filename*=utf-8''Einladung%20Stadt%20M%C3%BCnster.pdf" in raw
     (part,) = parse(raw).iter_attachments()
     assert part.get_filename() == "Einladung Stadt Münster.pdf"
@@ -116,30 +116,50 @@ def test_attachments_with_umlauts_use_rfc_2231() -> None:
 
 
 def test_shared_attachment_is_encoded_once_and_reused() -> None:
-    programme = shared_attachment(Attachment("Programm.pdf", PDF))
-    first = to_bytes(make(attachments=(programme,)))
-    second = to_bytes(make(name="Jürgen Müller", attachments=(programme,)))
+    programme = encode_attachment(Attachment("Programm.pdf", PDF))
+    first = make(attachments=(programme,)).data
+    second = make(name="Jürgen Müller", attachments=(programme,)).data
     for raw in (first, second):
         (part,) = parse(raw).iter_attachments()
         assert part.get_content() == PDF
 
 
-def test_wire_bytes_equal_the_standard_library_serialisation() -> None:
+def test_wire_format_is_7bit_crlf_and_parses_back_whole() -> None:
+    calendar = b"BEGIN:VCALENDAR\r\nSUMMARY:Vernetzungstreffen M\xc3\xbcnster\r\nEND:VCALENDAR\r\n"
     msg = make(
         attachments=(
             Attachment("Brief.pdf", PDF),
-            shared_attachment(Attachment("Programm Münster.pdf", PDF)),
-            Attachment("Termin.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar"),
+            encode_attachment(Attachment("Programm Münster.pdf", PDF)),
+            Attachment("Termin.ics", calendar, "text/calendar"),
         )
     )
-    fast = to_bytes(msg)
-    assert fast == msg.as_bytes(policy=email.policy.SMTP)
-    assert all(len(line) <= 998 for line in fast.split(b"\r\n"))
-    assert b"\n" not in fast.replace(b"\r\n", b"")
+    raw = msg.data
+    assert raw.isascii() and b"\n" not in raw.replace(b"\r\n", b"")
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
+    parsed = msg.as_email()
+    assert not parsed.defects
+    assert [p.get_content_type() for p in parsed.walk()] == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "application/pdf",
+        "application/pdf",
+        "text/calendar",
+    ]
+    brief, programme, ics = parsed.iter_attachments()
+    assert brief.get_content() == programme.get_content() == PDF
+    assert ics.get_content() == calendar.decode("utf-8")
+    assert programme.get_filename() == "Programm Münster.pdf"
+
+
+def test_a_line_starting_with_a_dot_and_trailing_spaces_survive() -> None:
+    body = make().as_email().get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert ".Zeile mit Punkt am Anfang\n" in body
 
 
 def test_body_is_plain_text_plus_escaped_html() -> None:
-    msg = parse(to_bytes(make()))
+    msg = make().as_email()
     assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == BODY
     html = msg.get_body(("html",)).get_content()
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in html and "<b>" not in html
