@@ -8,10 +8,12 @@ decide (status ``prüfen``): the tool never guesses a Zusage.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from flufl.bounce import all_failures
 from mailparser_reply import EmailMessage as ReplyText
 
 from invite.codes import normalise_code
@@ -19,13 +21,17 @@ from invite.evidence import FormFields
 from invite.mailparse import IncomingMail
 
 MAX_REPLY_CHARS = 20_000
+# flufl.bounce logs a traceback when a detector trips over odd input; we treat that as "no
+# bounce" and carry on, so the log would only alarm staff.
+logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
 MAX_PERSONS = 20
 
 
 @dataclass(frozen=True)
 class Bounce:
-    recipients: tuple[str, ...]  # permanently failed addresses (lower case)
+    recipients: tuple[str, ...]  # failed addresses (lower case)
     diagnostic: str
+    delayed: bool = False  # only a delay warning: the server keeps trying
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class Reading:
     note: str = ""
     unsure: str = ""
     origins: tuple[str, ...] = ()  # where the answer came from: link, formular, scan, text
+    silent: bool = False  # nothing at all about attendance (a thank-you, a question)
 
     @property
     def sure(self) -> bool:
@@ -54,33 +61,46 @@ _BOUNCE_PHRASES = re.compile(
 )
 
 
+_BOUNCE_SENDER = re.compile(
+    r"(?i)^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|bounces?)[@+]|^$"
+)
+_BOUNCE_SUBJECT = re.compile(
+    r"(?i)(undeliver|undelivered|delivery (?:status|failure|has failed|notification)|returned mail|"
+    r"mail delivery failed|failure notice|nicht zustellbar|unzustellbar|zustellung fehlgeschlagen|"
+    r"rückläufer|could not be delivered|delayed mail|delivery delayed|non[- ]?delivery)"
+)
+MAX_BOUNCE_BYTES = 5 * 1024 * 1024
+
+
+def looks_like_bounce(mail: IncomingMail) -> bool:
+    """Only reports and messages from mail systems go through the bounce detectors: they are
+    heuristics, and their cost grows with the text, so human replies never pay for them."""
+    return mail.size <= MAX_BOUNCE_BYTES and (
+        "report-type=delivery-status"
+        in mail.headers.get("content-type", "").lower().replace(" ", "")
+        or bool(mail.delivery_status)
+        or "x-failed-recipients" in mail.headers
+        or bool(_BOUNCE_SENDER.search(mail.sender))
+        or bool(_BOUNCE_SUBJECT.search(mail.subject))
+    )
+
+
 def detect_bounce(mail: IncomingMail) -> Bounce | None:
-    """Permanent delivery failure reports (RFC 3464 and common MTA formats) via flufl.bounce."""
-    if mail.message is None:
+    """Delivery failure reports (RFC 3464 and the common MTA formats) via flufl.bounce:
+    permanent failures become a ``Bounce``, delays a ``Bounce`` with ``delayed`` set."""
+    if mail.message is None or not looks_like_bounce(mail):
         return None
     try:
-        from flufl.bounce import all_failures
-
-        _temporary, permanent = all_failures(mail.message)
+        temporary, permanent = all_failures(mail.message)
     except Exception:  # a detector choking on odd input is no reason to stop the poll
         return None
-    recipients = sorted({_ascii(r).lower() for r in permanent if r})
-    if not recipients:
-        return None
-    return Bounce(tuple(recipients), _diagnostic(mail))
-
-
-def is_delay_warning(mail: IncomingMail) -> bool:
-    """A delivery delay report (DSN ``Action: delayed``): logged, neither bounce nor answer."""
-    if mail.message is None:
-        return False
-    try:
-        from flufl.bounce import all_failures
-
-        temporary, permanent = all_failures(mail.message)
-    except Exception:
-        return False
-    return bool(temporary) and not permanent
+    if permanent:
+        recipients = sorted({_ascii(r).lower() for r in permanent if r})
+        return Bounce(tuple(recipients), _diagnostic(mail))
+    if temporary:
+        recipients = sorted({_ascii(r).lower() for r in temporary if r})
+        return Bounce(tuple(recipients), _diagnostic(mail), delayed=True)
+    return None
 
 
 def _ascii(value: bytes | str) -> str:
@@ -113,9 +133,9 @@ def detect_autoreply(mail: IncomingMail) -> str:
     auto = headers.get("auto-submitted", "").strip().lower()
     if auto and auto != "no":
         return f"Automatische Nachricht (Auto-Submitted: {auto[:40]})."
-    for name in ("x-autoreply", "x-autorespond"):
+    for name, shown in (("x-autoreply", "X-Autoreply"), ("x-autorespond", "X-Autorespond")):
         if name in headers:
-            return f"Automatische Antwort (Kopfzeile {name})."
+            return f"Automatische Antwort (Kopfzeile {shown})."
     if headers.get("precedence", "").strip().lower() in ("auto_reply", "bulk", "junk"):
         return f"Automatische Nachricht (Precedence: {headers['precedence'][:20]})."
     if _AUTO_SUBJECT.search(mail.subject):
@@ -450,6 +470,7 @@ def _combine(found: _Collected, written: str) -> Reading:
         note=" ".join(notes)[:1000],
         unsure=reason[:500],
         origins=tuple(dict.fromkeys(s.origin for s in said if s.answer == answer)),
+        silent=not said and not unsure and not empty,
     )
 
 

@@ -122,16 +122,18 @@ def _parse(raw: bytes, mail: IncomingMail) -> None:
         _read_headers_only(raw, mail)
         return
     head = _header_block(raw)
-    if len(head) > MAX_HEADER_BYTES:
-        mail.rejected = f"Der Nachrichtenkopf ist zu groß (über {MAX_HEADER_BYTES // 1024} KB)."
-        return
     longest = max((len(line) for line in head.split(b"\n")), default=0)
     if longest > MAX_HEADER_LINE:
-        mail.rejected = f"Eine Kopfzeile ist zu lang ({longest // 1024} KB, erlaubt sind {MAX_HEADER_LINE // 1024} KB)."
+        mail.rejected = f"Eine Kopfzeile ist zu lang (über {MAX_HEADER_LINE // 1024} KB)."
+        _read_headers_only(raw, mail)
+        return
+    if len(head) > MAX_HEADER_BYTES:
+        mail.rejected = f"Der Nachrichtenkopf ist zu groß (über {MAX_HEADER_BYTES // 1024} KB)."
+        _read_headers_only(raw, mail)
         return
     if len(_CONTENT_TYPE_LINE.findall(raw)) > MAX_CONTENT_TYPE_LINES:
         mail.rejected = f"Die Nachricht hat zu viele MIME-Teile (mehr als {MAX_PARTS})."
-        _read_headers(BytesParser(policy=policy.compat32).parsebytes(head + b"\r\n"), mail)
+        _read_headers_only(raw, mail)
         return
     msg = BytesParser(policy=policy.compat32).parsebytes(raw)
     _read_headers(msg, mail)

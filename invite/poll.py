@@ -1,0 +1,494 @@
+"""`invite poll`: read new replies from the RSVP mailbox, tie each to its invitee, record it.
+
+For every new message: dedupe by content hash, parse within limits, recognise bounces and
+auto-replies, read attachments, match (never guessing), read the answer, record it in the
+state database, and only then move the message to ``zugeordnet`` or ``prüfen``. A crash
+anywhere in between is healed by the next poll: the stored hash keeps it from counting twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+
+from invite import answers, evidence, matching
+from invite.campaign import Campaign
+from invite.errors import InviteError
+from invite.imap import ImapConnectionLost, Mailbox
+from invite.mailparse import MAX_MESSAGE_BYTES, IncomingMail, parse_mail
+from invite.state import (
+    InboxRecord,
+    State,
+    add_inbox_message,
+    current_answer,
+    exclusive,
+    folder_position,
+    mark_moved,
+    message_answer,
+    record_answer,
+    save_folder_position,
+    seen_message,
+    sent_message_ids,
+)
+
+COMMAND = "poll"
+REVIEW_KINDS = ("unclear", "unmatched", "rejected")
+FLUSH_EVERY = 200  # messages between moves (and saved positions) in a long first poll
+BACKOFF_START = 2.0
+BACKOFF_MAX = 300.0
+
+AskPassword = Callable[[str], str]
+Examine = Callable[[list], evidence.AttachmentReport]
+
+
+@dataclass
+class PollSummary:
+    """Counts of one poll round, as shown to staff."""
+
+    new: int = 0
+    answers: int = 0  # matched, with a sure Zusage/Absage
+    unclear: int = 0  # matched, answer to be checked
+    unmatched: int = 0
+    bounces: int = 0
+    autoreplies: int = 0
+    rejected: int = 0  # set aside unread (too big, broken …)
+    duplicates: int = 0  # seen before (crash, second copy, UIDVALIDITY change)
+    waiting_list: int = 0
+    confirmations: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, other: PollSummary) -> None:
+        for f in fields(self):
+            if f.name == "warnings":
+                self.warnings.extend(other.warnings)
+            else:
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @property
+    def set_aside(self) -> int:
+        """Messages now in the review folder."""
+        return self.unclear + self.unmatched + self.rejected
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one message means; pure result of ``assess``."""
+
+    kind: str  # answer | unclear | unmatched | bounce | autoreply | rejected
+    invitee: str | None = None
+    source: str | None = None  # strongest evidence for the match
+    answer: str | None = None  # zusage | absage | unzustellbar | pruefen (None: record nothing)
+    persons: int | None = None
+    participants: str = ""
+    note: str = ""
+    evidence: str = ""
+    reason: str = ""
+    silent: bool = False  # says nothing about attendance: keeps an earlier sure answer
+
+    @property
+    def review(self) -> bool:
+        return self.kind in REVIEW_KINDS or (self.kind == "bounce" and self.invitee is None)
+
+
+# -- the pure part: what does one message mean? ----------------------------------------------
+
+
+def assess(
+    mail: IncomingMail,
+    directory: matching.Directory,
+    examine: Examine = evidence.examine,
+) -> Outcome:
+    """Bounce, auto-reply, answer, unclear or unmatched — with evidence and a German reason."""
+    if mail.rejected:
+        return Outcome("rejected", reason=mail.rejected)
+    if mail.message_id and mail.message_id in directory.by_message_id:
+        return Outcome("autoreply", reason="Eigene Nachricht der Kampagne, keine Antwort.")
+    bounce = answers.detect_bounce(mail)
+    if bounce is not None and not bounce.delayed:
+        found = matching.gather(mail, [], directory, bounced=bounce.recipients)
+        decision = matching.decide(found, directory)
+        shown = decision.summary(directory)
+        if decision.invitee is None:
+            reason = f"Rückläufer ({bounce.diagnostic}), aber niemandem sicher zuzuordnen: {decision.reason}"
+            return Outcome("bounce", evidence=shown, reason=reason)
+        return Outcome(
+            "bounce",
+            decision.invitee,
+            decision.source,
+            "unzustellbar",
+            note=bounce.diagnostic,
+            evidence=shown,
+        )
+    if bounce is not None:
+        auto = f"Warnung des Mailservers: Zustellung verzögert, noch kein Rückläufer ({bounce.diagnostic})."
+    else:
+        auto = answers.detect_autoreply(mail)
+    if auto:
+        decision = matching.decide(matching.gather(mail, [], directory), directory)
+        return Outcome(
+            "autoreply",
+            decision.invitee,
+            decision.source,
+            evidence=decision.summary(directory),
+            reason=auto,
+        )
+    report = examine(mail.attachments) if mail.attachments else evidence.AttachmentReport()
+    problems = [*mail.problems, *report.problems]
+    found = matching.gather(mail, report.findings, directory)
+    decision = matching.decide(found, directory)
+    shown = decision.summary(directory)
+    if decision.invitee is None:
+        return Outcome("unmatched", evidence=shown, reason=_join(decision.reason, *problems))
+    code = directory.code_of(decision.invitee)
+    forms = [f for f in report.forms if not f.code or _same_code(f.code, code)]
+    reading = answers.read_answer(mail, forms, report.scans, code=code)
+    if reading.sure:
+        note = _join(reading.note, *problems)
+        return Outcome(
+            "answer",
+            decision.invitee,
+            decision.source,
+            reading.answer,
+            reading.persons,
+            reading.participants,
+            note,
+            shown,
+        )
+    return Outcome(
+        "unclear",
+        decision.invitee,
+        decision.source,
+        "pruefen",
+        participants=reading.participants,
+        note=_join(reading.unsure, reading.note),
+        evidence=shown,
+        reason=_join(reading.unsure, *problems),
+        silent=reading.silent,
+    )
+
+
+def _same_code(raw: str, code: str) -> bool:
+    from invite.codes import normalise_code
+
+    return normalise_code(raw) == code
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p.strip() for p in parts if p and p.strip())[:1000]
+
+
+def directory_of(state: State, campaign: Campaign) -> matching.Directory:
+    """The matcher's view of the campaign, built once per poll round."""
+    invitees = state.invitees()
+    by_email: dict[str, list[str]] = {}
+    for inv in invitees:
+        if inv.email:
+            by_email.setdefault(inv.email.strip().lower(), []).append(inv.number)
+    mail = campaign.settings.mail
+    own = {a.strip().lower() for a in (mail.from_address, mail.reply_to) if a}
+    return matching.Directory(
+        by_code={inv.code: inv.number for inv in invitees},
+        by_message_id=sent_message_ids(state),
+        by_email={k: tuple(v) for k, v in by_email.items()},
+        names={inv.number: inv.display_name for inv in invitees},
+        own_addresses=frozenset(own),
+    )
+
+
+# -- applying an outcome to the state ---------------------------------------------------------
+
+
+def _record(state: State, outcome: Outcome, message: int, capacity: int) -> bool:
+    """Record the answer of ``outcome`` (if it carries one); True if it went on the waiting list.
+
+    A message that says nothing about attendance (a thank-you, a question) does not replace
+    an earlier Zusage or Absage; it only goes to review."""
+    if outcome.invitee is None or outcome.answer is None:
+        return False
+    if outcome.silent:
+        earlier = current_answer(state, outcome.invitee)
+        if earlier is not None and earlier["answer"] in ("zusage", "absage"):
+            return False
+    result = record_answer(
+        state,
+        outcome.invitee,
+        outcome.answer,
+        source=outcome.source or "manuell",
+        command=COMMAND,
+        persons=outcome.persons,
+        participants=outcome.participants,
+        note=outcome.note,
+        message=message,
+        capacity=capacity,
+    )
+    return result.waiting_list
+
+
+def _count(summary: PollSummary, outcome: Outcome) -> None:
+    if outcome.kind == "answer":
+        summary.answers += 1
+    elif outcome.kind == "unclear":
+        summary.unclear += 1
+    elif outcome.kind == "unmatched":
+        summary.unmatched += 1
+    elif outcome.kind == "bounce":
+        summary.bounces += 1
+    elif outcome.kind == "autoreply":
+        summary.autoreplies += 1
+    else:
+        summary.rejected += 1
+
+
+# -- one round against the server ---------------------------------------------------------------
+
+
+class _Round:
+    """One pass over the new messages of the RSVP folder."""
+
+    def __init__(
+        self, campaign: Campaign, state: State, mailbox: Mailbox, examine: Examine
+    ) -> None:
+        self.campaign = campaign
+        self.state = state
+        self.mailbox = mailbox
+        self.examine = examine
+        self.imap = campaign.settings.imap
+        self.capacity = campaign.settings.event.capacity
+        self.summary = PollSummary()
+        self.directory = directory_of(state, campaign)
+        self.moves: dict[str, list[tuple[int, int]]] = {}  # folder -> [(uid, inbox row)]
+
+    def run(self, progress: Callable[[int, int], None] | None) -> PollSummary:
+        self.mailbox.ensure_folder(self.imap.matched_folder)
+        self.mailbox.ensure_folder(self.imap.review_folder)
+        status = self.mailbox.select(self.imap.folder)
+        self.uidvalidity = status.uidvalidity
+        position = folder_position(self.state, self.imap.folder)
+        if position and position[0] == status.uidvalidity:
+            last_uid = position[1]
+            if status.uidnext and status.uidnext <= last_uid + 1:
+                return self.summary  # nothing new: not even a SEARCH
+        else:
+            last_uid = 0
+            if position:
+                self.summary.warnings.append(
+                    f"Der Ordner „{self.imap.folder}“ wurde auf dem Server neu angelegt "
+                    "(UIDVALIDITY geändert); alle Nachrichten darin werden neu geprüft, "
+                    "keine wird doppelt gezählt."
+                )
+        uids = self.mailbox.uids_after(last_uid)
+        sizes = self.mailbox.sizes(uids)
+        fetched = self.mailbox.fetch(uids, sizes, MAX_MESSAGE_BYTES)
+        for done, (uid, raw, complete) in enumerate(fetched, start=1):
+            self._handle(uid, raw, complete, sizes.get(uid, len(raw)))
+            if progress:
+                progress(done, len(uids))
+            if done % FLUSH_EVERY == 0:
+                self._flush(uid)
+        self._flush(uids[-1] if uids else last_uid)
+        return self.summary
+
+    def _handle(self, uid: int, raw: bytes, complete: bool, size: int) -> None:
+        """Decide and record one message, and queue its move."""
+        digest = hashlib.sha256(raw if complete else b"header-only:%d:" % size + raw).hexdigest()
+        earlier = seen_message(self.state, digest)
+        mail: IncomingMail | None = None
+        if earlier is None:
+            mail = parse_mail(raw) if complete else _oversized(raw, size)
+            earlier = seen_message(self.state, digest, mail.message_id, mail.sender)
+        if earlier is not None:
+            self._again(uid, earlier, mail, raw if complete else None)
+            return
+        assert mail is not None
+        outcome = assess(mail, self.directory, self.examine)
+        record = InboxRecord(
+            content_hash=digest,
+            message_id=mail.message_id,
+            folder=self.imap.folder,
+            uidvalidity=self.uidvalidity,
+            uid=uid,
+            sender=mail.sender,
+            subject=mail.subject,
+            kind=outcome.kind,
+            invitee=outcome.invitee,
+            evidence=outcome.evidence,
+            reason=outcome.reason,
+            received_at=mail.date,
+        )
+        row = add_inbox_message(self.state, record, COMMAND)  # committed before the move
+        if _record(self.state, outcome, row, self.capacity):
+            self.summary.waiting_list += 1
+        self.summary.new += 1
+        _count(self.summary, outcome)
+        self._queue_move(uid, row, outcome.review)
+
+    def _again(
+        self, uid: int, earlier: sqlite3.Row, mail: IncomingMail | None, raw: bytes | None
+    ) -> None:
+        """A message seen before: never counted again; finish what a crash interrupted."""
+        self.summary.duplicates += 1
+        if (
+            raw is not None
+            and earlier["invitee"]
+            and earlier["kind"] in ("answer", "unclear", "bounce")
+            and message_answer(self.state, earlier["id"]) is None
+        ):
+            outcome = assess(mail or parse_mail(raw), self.directory, self.examine)
+            if outcome.invitee == earlier["invitee"]:
+                _record(self.state, outcome, earlier["id"], self.capacity)
+        kind = earlier["kind"]
+        review = kind in REVIEW_KINDS or (kind == "bounce" and not earlier["invitee"])
+        self._queue_move(uid, earlier["id"], review)
+
+    def _queue_move(self, uid: int, row: int, review: bool) -> None:
+        folder = self.imap.review_folder if review else self.imap.matched_folder
+        self.moves.setdefault(folder, []).append((uid, row))
+
+    def _flush(self, last_uid: int) -> None:
+        """Move what was recorded, then remember how far we got (in that order)."""
+        for folder, items in self.moves.items():
+            self.mailbox.move([uid for uid, _row in items], folder)
+            mark_moved(self.state, [row for _uid, row in items], folder)
+        self.moves.clear()
+        save_folder_position(self.state, self.imap.folder, self.uidvalidity, last_uid)
+
+
+def poll_round(
+    campaign: Campaign,
+    state: State,
+    mailbox: Mailbox,
+    *,
+    examine: Examine = evidence.examine,
+    progress: Callable[[int, int], None] | None = None,
+) -> PollSummary:
+    """Process every message that arrived in the RSVP folder since the last round."""
+    return _Round(campaign, state, mailbox, examine).run(progress)
+
+
+def _oversized(header: bytes, size: int) -> IncomingMail:
+    """A message too big to download: read its header only, and set it aside."""
+    mail = parse_mail(header + b"\r\n\r\n")
+    mail.size = size
+    mail.rejected = (
+        f"Die Nachricht ist zu groß ({size / 1024 / 1024:.0f} MB, erlaubt sind "
+        f"{MAX_MESSAGE_BYTES // 1024 // 1024} MB) und wurde nicht geöffnet."
+    )
+    return mail
+
+
+# -- the step ---------------------------------------------------------------------------------
+
+
+def _remembering(ask: AskPassword | None) -> AskPassword | None:
+    """Ask each password once per run (``--watch`` polls many times)."""
+    if ask is None:
+        return None
+    known: dict[str, str] = {}
+
+    def remembered(prompt: str) -> str:
+        if prompt not in known:
+            known[prompt] = ask(prompt)
+        return known[prompt]
+
+    return remembered
+
+
+def connect(campaign: Campaign, ask_password: AskPassword | None) -> Mailbox:
+    from invite.delivery import server_password
+
+    imap = campaign.settings.imap
+    password = server_password("IMAP", imap.user, imap.password, ask_password)
+    return Mailbox.connect(imap, password or "")
+
+
+def run_once(
+    campaign: Campaign,
+    mailbox: Mailbox,
+    *,
+    ask_password: AskPassword | None = None,
+    examine: Examine = evidence.examine,
+    progress: Callable[[int, int], None] | None = None,
+) -> PollSummary:
+    """One round under the data folder's lock: sync contacts, poll, send due confirmations."""
+    with exclusive(campaign.paths.data, COMMAND), campaign.open_state() as state:
+        campaign.sync(state, COMMAND)
+        summary = poll_round(campaign, state, mailbox, examine=examine, progress=progress)
+        if campaign.settings.mail.send_confirmation:
+            summary.confirmations, warning = _confirm(campaign, state, ask_password)
+            if warning:
+                summary.warnings.append(warning)
+    return summary
+
+
+def _confirm(campaign: Campaign, state: State, ask_password: AskPassword | None) -> tuple[int, str]:
+    from invite import send
+
+    if not hasattr(send, "send_confirmations"):
+        return 0, ""
+    result = send.send_confirmations(campaign, state, ask_password=ask_password, command=COMMAND)
+    warning = ""
+    if result.failed or result.unknown or result.stopped:
+        warning = (
+            f"Anmeldebestätigungen: {len(result.sent)} gesendet, "
+            f"{len(result.failed) + len(result.unknown)} nicht gesendet"
+            + (f" ({result.stopped})" if result.stopped else "")
+            + "."
+        )
+    return len(result.sent), warning
+
+
+def poll(
+    campaign: Campaign,
+    *,
+    ask_password: AskPassword | None = None,
+    examine: Examine = evidence.examine,
+    progress: Callable[[int, int], None] | None = None,
+) -> PollSummary:
+    """`invite poll`: connect, process everything new once, disconnect."""
+    ask = _remembering(ask_password)
+    with connect(campaign, ask) as mailbox:
+        return run_once(campaign, mailbox, ask_password=ask, examine=examine, progress=progress)
+
+
+def watch(
+    campaign: Campaign,
+    *,
+    interval: float,
+    report: Callable[[PollSummary], None],
+    trouble: Callable[[str], None],
+    ask_password: AskPassword | None = None,
+    stop: Callable[[], bool] = lambda: False,
+    examine: Examine = evidence.examine,
+) -> None:
+    """`invite poll --watch`: poll, wait for news (IDLE, else ``interval``), repeat until
+    ``stop()`` or Ctrl-C. A dropped connection is retried with growing pauses; a round that
+    fails for another reason (say, the contact list is being edited) is retried later."""
+    ask = _remembering(ask_password)
+    backoff = BACKOFF_START
+    while not stop():
+        try:
+            with connect(campaign, ask) as mailbox:
+                backoff = BACKOFF_START
+                while not stop():
+                    try:
+                        report(run_once(campaign, mailbox, ask_password=ask, examine=examine))
+                    except ImapConnectionLost:
+                        raise
+                    except InviteError as exc:
+                        trouble(f"{exc} Neuer Versuch in {interval:.0f} Sekunden.")
+                        _sleep(interval, stop)
+                        continue
+                    mailbox.wait_for_news(interval, stop)
+        except ImapConnectionLost as exc:
+            trouble(f"{exc} Neuer Versuch in {backoff:.0f} Sekunden.")
+            _sleep(backoff, stop)
+            backoff = min(backoff * 2, BACKOFF_MAX)
+
+
+def _sleep(seconds: float, stop: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + seconds
+    while not stop() and time.monotonic() < deadline:
+        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
