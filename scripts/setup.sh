@@ -10,7 +10,7 @@ if [[ "${1:-}" == "--test" ]]; then
 fi
 missing=()
 for pkg in "${want[@]}"; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  dpkg -s "$pkg" 2>/dev/null | grep -q "^Status: install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
   sudo=""
@@ -21,8 +21,8 @@ if ((${#missing[@]})); then
     $sudo chmod +x /usr/sbin/policy-rc.d
   fi
   echo "== Installiere Debian-Pakete: ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  $sudo apt-get update -qq -o Acquire::Retries=3
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o Acquire::Retries=3 "${missing[@]}"
 fi
 
 extra=""
