@@ -8,6 +8,7 @@ other way round — into answers when staff typed a change into the workbook.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -296,16 +297,24 @@ def deadline_text(days_left: int, deadline: dt.date) -> str:
 
 
 def local_time(stamp: str | None, zone: ZoneInfo) -> dt.datetime | None:
-    """A stored ISO timestamp (UTC) as naive local time: Excel cells have no time zone."""
+    """A stored timestamp (ISO in UTC, or a mail's RFC 5322 Date header) as naive local time:
+    Excel cells have no time zone. None when it cannot be read."""
     if not stamp:
         return None
     try:
         value = dt.datetime.fromisoformat(stamp)
     except ValueError:
-        return None
+        try:
+            value = email.utils.parsedate_to_datetime(stamp)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(zone).replace(tzinfo=None, microsecond=0)
+    try:
+        local = value.astimezone(zone).replace(tzinfo=None, microsecond=0)
+    except (OverflowError, ValueError):
+        return None
+    return local if 1900 < local.year < 9000 else None  # what Excel can show as a date
 
 
 # -- edits typed into the workbook ------------------------------------------------------------

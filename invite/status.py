@@ -298,10 +298,12 @@ def load_facts(state: State, zone: ZoneInfo) -> list[Facts]:
 
 
 def load_reviews(state: State, zone: ZoneInfo) -> list[ReviewLine]:
-    """Messages the inbox could not settle and nobody has resolved yet, oldest first."""
+    """Messages the inbox could not settle and nobody has resolved yet, oldest first
+    (a bounce that names no invitee of the campaign is one of them)."""
     marks = ", ".join("?" * len(REVIEW_KINDS))
     rows = state.conn.execute(
-        f"SELECT * FROM inbox_messages WHERE kind IN ({marks}) AND resolved_at IS NULL "
+        f"SELECT * FROM inbox_messages WHERE (kind IN ({marks}) "
+        "OR (kind = 'bounce' AND invitee IS NULL)) AND resolved_at IS NULL "
         "ORDER BY processed_at, id",
         REVIEW_KINDS,
     )

@@ -93,7 +93,12 @@ STATUS_COLOURS = {  # fill, font
 }
 WAITING_FILL = "E2EFDA"
 HEADER_FILL = "1F4E79"
-REVIEW_KINDS = {"unclear": "unklar", "unmatched": "nicht zugeordnet", "rejected": "abgelehnt"}
+REVIEW_KINDS = {
+    "unclear": "unklar",
+    "unmatched": "nicht zugeordnet",
+    "rejected": "zurückgestellt",
+    "bounce": "Rückläufer, nicht zugeordnet",
+}
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")

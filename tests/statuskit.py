@@ -7,6 +7,7 @@ workbook's contents can be checked exactly.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
@@ -105,7 +106,7 @@ def message(
         "invitee, reason, received_at, resolved_at, processed_at, moved_to) "
         "VALUES (?, ?, 'INBOX', ?, ?, ?, ?, ?, ?, ?, ?, 'Anmeldungen/prüfen')",
         (
-            f"hash-{subject}-{sender}-{kind}",
+            hashlib.sha256(f"{subject}|{sender}|{kind}".encode()).hexdigest(),
             f"<m.{kind}.{sender}>",
             sender,
             subject,
@@ -152,6 +153,21 @@ def seed(campaign: Campaign) -> None:
                 sender="spam@example.com",
                 subject="Gewinnspiel\x07",
                 reason="Nachricht zu groß",
+            )
+            message(
+                conn,
+                "bounce",
+                sender="MAILER-DAEMON@example.org",
+                subject="Undelivered Mail Returned to Sender",
+                reason="Rückläufer für eine unbekannte Adresse",
+            )
+            message(
+                conn,
+                "bounce",
+                sender="MAILER-DAEMON@gg-muenster.example",
+                subject="Unzustellbar: Einladung",
+                reason="Rückläufer",
+                invitee="4",
             )
             message(
                 conn,

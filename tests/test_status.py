@@ -106,12 +106,18 @@ def test_overview_review_and_history_sheets(campaign: Campaign) -> None:
     assert len(wb["Übersicht"]._charts) == 1
 
     review = list(wb["Zu prüfen"].iter_rows(min_row=2, values_only=True))
-    assert len(review) == 3  # the resolved one is not listed
-    senders = {r[1] for r in review}
-    assert senders == {
+    assert len(review) == 4  # not the resolved one, nor the bounce tied to Nr. 4
+    assert {r[1] for r in review} == {
         "fremd@example.net",
         "d.papadopoulos@gg-muenster.example",
         "spam@example.com",
+        "MAILER-DAEMON@example.org",
+    }
+    assert {r[4] for r in review} == {
+        "nicht zugeordnet",
+        "unklar",
+        "zurückgestellt",
+        "Rückläufer, nicht zugeordnet",
     }
     assert all(isinstance(r[0], dt.datetime) for r in review)
 
@@ -368,5 +374,5 @@ def test_cli_writes_to_out_and_prints_a_german_summary(campaign: Campaign, tmp_p
     assert f"Rückmeldeliste geschrieben: {out}" in result.out
     assert "25 Eingeladene: 15 nicht versendet, 3 offen, 2 zugesagt" in result.out
     assert "Zugesagt: 3 Personen (Saal: 120 Plätze, 117 frei)" in result.out
-    assert "3 Nachricht(en) zu prüfen" in result.out
+    assert "4 Nachricht(en) zu prüfen" in result.out
     assert out.is_file()
