@@ -90,6 +90,7 @@ def main() -> None:
         jobs = [
             Job(
                 inv,
+                "de",
                 campaign.templates.render("letter", "de", template_context(settings, inv)),
                 paths.letter(inv),
                 paths.form(inv),
@@ -124,7 +125,7 @@ def main() -> None:
         postal = [inv for inv in people if inv.wants_post] or people[:1]
         postal = [dataclasses.replace(inv, channel="post") for inv in postal]
         start = time.perf_counter()
-        batch = print_batch_pdf(settings, campaign, postal)
+        batch = print_batch_pdf(campaign, postal)
         elapsed = time.perf_counter() - start
         print(
             f"Druckstapel:               {len(postal)} Briefe + Formulare in {elapsed:.2f} s "

@@ -263,23 +263,51 @@ class LetterContent:
     keywords: str
 
 
-def letter_content(settings: Settings, invitee: Invitee, body_text: str) -> LetterContent:
-    """Assemble the letter from settings, invitee and the rendered letter template."""
-    language = invitee.language if invitee.language in ("de", "en") else "de"
+# Optional first lines of a letter template that override the settings for that language.
+FRONT_MATTER = {"Betreff".casefold(): "subject", "Grußformel".casefold(): "closing"}
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """``Betreff: …`` / ``Grußformel: …`` lines at the top of a letter template, and the rest.
+
+    Lets an English template carry its own subject and closing; German uses the settings.
+    """
+    found: dict[str, str] = {}
+    lines = text.strip().splitlines()
+    index = 0
+    while index < len(lines):
+        key, colon, value = lines[index].partition(":")
+        field = FRONT_MATTER.get(key.strip().casefold())
+        if not colon or field is None or field in found:
+            break
+        found[field] = value.strip()
+        index += 1
+    return found, "\n".join(lines[index:])
+
+
+def letter_content(
+    settings: Settings, invitee: Invitee, body_text: str, language: str | None = None
+) -> LetterContent:
+    """Assemble the letter from settings, invitee and the rendered letter template
+    (``language`` is the template's language, which may have fallen back to German)."""
+    if language is None:
+        language = invitee.language if invitee.language in ("de", "en") else "de"
     letter, sender = settings.letter, settings.sender
     recipient = invitee.full_name or invitee.organisation
+    front, body = split_front_matter(body_text)
+    subject = front.get("subject") or letter.subject
     return LetterContent(
         language=language,
         address=address_field(settings, invitee),
         column=tuple(info_column(settings, language)),
         column_footer=tuple(info_footer(settings)),
-        subject=letter.subject,
-        body=tuple(parse_body(body_text)),
-        closing=letter.closing,
+        subject=subject,
+        body=tuple(parse_body(body)),
+        closing=front.get("closing") or letter.closing,
         signatory=letter.signatory,
         signatory_title=letter.signatory_title,
         continuation=f"{reference_short(settings)} · {date_line(settings, language)}",
-        title=letter.subject,
+        title=subject,
         author=f"{sender.organisation} – {sender.office}",
         description=f"{settings.event.title}: Einladung an {recipient}",
         keywords=f"invite-code:{invitee.code}" if invitee.code else "",

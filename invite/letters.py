@@ -61,6 +61,7 @@ class Job:
     """Render work for one invitee; ``None`` paths are up to date and skipped."""
 
     invitee: Invitee
+    language: str  # of the letter template used (German when the invitee's is missing)
     body: str
     letter: Path | None
     form: Path | None
@@ -176,7 +177,7 @@ def _render_job(job: Job) -> Outcome:
             errors.append(f"{type(exc).__name__}: {exc}")
 
     if job.letter is not None:
-        content = letter_content(settings, job.invitee, job.body)
+        content = letter_content(settings, job.invitee, job.body, job.language)
         attempt("letter", lambda: render_letter(settings, content), job.letter)
     if job.form is not None:
         attempt("form", lambda: render_form(settings, job.invitee), job.form)
@@ -218,17 +219,24 @@ def run_jobs(
 # -- the step ------------------------------------------------------------------------------
 
 
+def letter_text(campaign: Campaign, invitee: Invitee) -> tuple[str, str]:
+    """The letter template's language for this invitee and the rendered text."""
+    language = campaign.templates.resolve_language(invitee.language, "letter")
+    context = template_context(campaign.settings, invitee)
+    return language, campaign.templates.render("letter", language, context)
+
+
 def _plan(campaign: Campaign, invitees: Iterable[Invitee], prints: Fingerprints, common: str):
     """Render letter texts (template errors surface here, before anything is written) and
     decide which files are out of date."""
-    settings, paths = campaign.settings, campaign.paths
+    paths = campaign.paths
     jobs: list[Job] = []
     planned: dict[str, tuple[str, str]] = {}
     skipped_letters = skipped_forms = 0
     for inv in invitees:
-        body = campaign.templates.render("letter", inv.language, template_context(settings, inv))
+        language, body = letter_text(campaign, inv)
         person = invitee_fingerprint(inv)
-        letter_fp = _digest(common, "letter", person, body)
+        letter_fp = _digest(common, "letter", person, language, body)
         form_fp = _digest(common, "form", person)
         letter = None if prints.current(paths.letter(inv), letter_fp) else paths.letter(inv)
         form = None if prints.current(paths.form(inv), form_fp) else paths.form(inv)
@@ -236,7 +244,7 @@ def _plan(campaign: Campaign, invitees: Iterable[Invitee], prints: Fingerprints,
         skipped_forms += form is None
         planned[inv.number] = (letter_fp, form_fp)
         if letter is not None or form is not None:
-            jobs.append(Job(inv, body, letter, form))
+            jobs.append(Job(inv, language, body, letter, form))
     return jobs, planned, skipped_letters, skipped_forms
 
 
@@ -346,12 +354,14 @@ def _latest_batch(state: State, postal: Sequence[Invitee]) -> Path | None:
     return Path(row["file"]) if members == {inv.number for inv in postal} else None
 
 
-def print_batch_pdf(settings: Settings, campaign: Campaign, postal: Sequence[Invitee]) -> bytes:
+def print_batch_pdf(campaign: Campaign, postal: Sequence[Invitee]) -> bytes:
     """Letters and (printed, non-fillable) forms in Nr. order, in one file for the printer."""
+    settings = campaign.settings
     sections: list[Section] = []
     for inv in postal:
-        body = campaign.templates.render("letter", inv.language, template_context(settings, inv))
-        sections.append(letter_section(settings, letter_content(settings, inv, body)))
+        language, body = letter_text(campaign, inv)
+        content = letter_content(settings, inv, body, language)
+        sections.append(letter_section(settings, content))
         sections.append(
             Section(
                 [],
@@ -371,7 +381,6 @@ def print_batch_pdf(settings: Settings, campaign: Campaign, postal: Sequence[Inv
 def make_print_batch(campaign: Campaign, state: State, postal: Sequence[Invitee]) -> Path:
     """Write the print batch and record which invitees it holds (status shows them as sent
     by post on that date)."""
-    settings = campaign.settings
     postal = sorted(postal, key=lambda inv: int(inv.number))
     stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M%S")
     path = campaign.paths.print_batches / f"Druckstapel-{stamp}.pdf"
@@ -379,7 +388,7 @@ def make_print_batch(campaign: Campaign, state: State, postal: Sequence[Invitee]
     while path.exists():  # two runs within one second must not overwrite a recorded batch
         serial += 1
         path = campaign.paths.print_batches / f"Druckstapel-{stamp}-{serial}.pdf"
-    write_atomic(path, print_batch_pdf(settings, campaign, postal))
+    write_atomic(path, print_batch_pdf(campaign, postal))
     with state.transaction() as conn:
         cursor = conn.execute(
             "INSERT INTO print_batches (kind, file, created_at) VALUES ('invitation', ?, ?)",

@@ -179,3 +179,23 @@ def test_letter_content_collects_every_element(settings: Settings) -> None:
     assert content.keywords == "invite-code:K7Q2M9XA"
     assert content.language == "de" and len(content.body) == 2
     assert "Ayşe Yılmaz" in content.description
+
+
+def test_front_matter_of_a_template_overrides_subject_and_closing(settings: Settings) -> None:
+    text = (
+        "Betreff: Invitation to the networking meeting\nGrußformel: Yours sincerely\n\nDear Ms X,"
+    )
+    assert L.split_front_matter(text) == (
+        {"subject": "Invitation to the networking meeting", "closing": "Yours sincerely"},
+        "\nDear Ms X,",
+    )
+    content = L.letter_content(settings, AYSE, text, "en")
+    assert content.subject == content.title == "Invitation to the networking meeting"
+    assert content.closing == "Yours sincerely"
+    assert [b.text for b in content.body] == ["Dear Ms X,"]
+    assert content.continuation.endswith("Münster, 10 January 2019")
+    # Without front matter the settings apply; a colon in the first body line is just text.
+    assert L.split_front_matter("Hinweis: bitte lesen\n\nText") == (
+        {},
+        "Hinweis: bitte lesen\n\nText",
+    )

@@ -305,6 +305,24 @@ def test_long_letter_flows_onto_three_pages(tmp_path: Path) -> None:
         assert f.x >= L.MARGIN_LEFT - 0.01 and f.right <= L.TEXT_RIGHT + 0.1, f
 
 
+def test_english_template_can_set_its_own_subject_and_closing(tmp_path: Path) -> None:
+    campaign_dir = short_campaign(tmp_path, (REPO / "letters" / TEMPLATE).read_text("utf-8"))
+    english = campaign_dir / "templates" / "en" / "letter.txt.j2"
+    comment, _, body = english.read_text("utf-8").partition("-#}")
+    front = "\nBetreff: Networking meeting on {{ event.date_long }}\nGrußformel: Yours sincerely\n"
+    english.write_text(comment + "-#}" + front + body, "utf-8")
+    campaign, state = open_campaign(campaign_dir, tmp_path / "data")
+    with state:
+        render_letters(campaign, state, only=["13", "1"])
+        mensah = letter(campaign, state, "13")
+        text = " ".join(page_text(p) for p in mensah.pages)
+        assert "Networking meeting on Thursday, 31 January 2019" in text
+        assert "Yours sincerely Markus Lewe" in text and "Betreff" not in text
+        assert mensah.metadata.title == "Networking meeting on Thursday, 31 January 2019"
+        german = " ".join(page_text(p) for p in letter(campaign, state, "1").pages)
+        assert "Mit freundlichen Grüßen" in german
+
+
 # -- every name prints ---------------------------------------------------------------------
 
 
