@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
 from reportlab.lib.colors import Color, black, white
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
@@ -223,9 +224,10 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
 
     # Who is invited: page text in the TTF, so every script prints.
     _text(canvas, left, INVITEE_TOP, TEXT.invited, 9, bold=True)
-    who = [line for line in (recipient_line(invitee), invitee.organisation) if line]
-    for index, line in enumerate(who):
-        _text(canvas, left + 22, INVITEE_TOP + index * 5, line, 10.5)
+    who = "\n".join(line for line in (recipient_line(invitee), invitee.organisation) if line)
+    invited = Paragraph(markup(who), ParagraphStyle("invited", parent=styles().body, leading=13))
+    _, height = invited.wrap((right - left - 22) * mm, 20 * mm)
+    invited.drawOn(canvas, x_pt(left + 22), y_pt(INVITEE_TOP - 3.7) - height)
 
     # Teilnahme: one radio group, two options.
     y = FIELDS_TOP

@@ -392,7 +392,7 @@ def make_print_batch(campaign: Campaign, state: State, postal: Sequence[Invitee]
     with state.transaction() as conn:
         cursor = conn.execute(
             "INSERT INTO print_batches (kind, file, created_at) VALUES ('invitation', ?, ?)",
-            (str(path), now()),
+            (str(path.resolve()), now()),
         )
         batch = cursor.lastrowid
         conn.executemany(
