@@ -53,6 +53,7 @@ GREY = Color(0.32, 0.32, 0.32)
 SIGNATURE_WIDTH = 55.0  # mm; the height follows the image's aspect ratio
 SIGNATURE_MAX_HEIGHT = 20.0
 PRODUCER = "invite (Stadtverwaltung)"
+CONTINUATION_WIDTH = (L.TEXT_RIGHT - L.MARGIN_LEFT) * mm
 
 
 def x_pt(x_mm: float) -> float:
@@ -128,6 +129,26 @@ def paragraph(text: str, style: ParagraphStyle, *, bold: bool = False) -> Paragr
     return Paragraph(f"<b>{body}</b>" if bold else body, style)
 
 
+class BodyParagraph(Paragraph):
+    """A body paragraph that never leaves a single line at the top of a continuation page.
+
+    reportlab's widow control counts lines at the narrow page-1 width; re-wrapped at the full
+    width of page 2, two leftover lines can shrink to one. Then one more line moves over.
+    """
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        parts = super().split(availWidth, availHeight)
+        leading = self.style.leading
+        while len(parts) == 2 and availHeight > 2 * leading:
+            _, rest_height = parts[1].wrap(CONTINUATION_WIDTH, L.PAGE_HEIGHT * mm)
+            if rest_height > 1.5 * leading:
+                break
+            availHeight -= leading
+            self.wrap(availWidth, availHeight)
+            parts = super().split(availWidth, availHeight)
+        return parts
+
+
 def block_paragraph(block: Block, style: ParagraphStyle) -> Paragraph:
     """A template paragraph with its bold runs and line breaks."""
     lines = []
@@ -137,7 +158,7 @@ def block_paragraph(block: Block, style: ParagraphStyle) -> Paragraph:
             text = escape(fonts.shape(run.text))
             parts.append(f"<b>{text}</b>" if run.bold else text)
         lines.append("".join(parts))
-    return Paragraph("<br/>".join(lines), style)
+    return BodyParagraph("<br/>".join(lines), style)
 
 
 @functools.lru_cache(maxsize=8)
