@@ -323,6 +323,18 @@ def test_english_template_can_set_its_own_subject_and_closing(tmp_path: Path) ->
         assert "Mit freundlichen Grüßen" in german
 
 
+@pytest.mark.parametrize("number", ["1", "7", "13"])
+def test_no_single_line_opens_a_continuation_page(rendered, number: str) -> None:
+    """Widow control also holds when page 2 is wider than the text column of page 1."""
+    campaign, state, _ = rendered
+    page = letter(campaign, state, number).pages[1]
+    body = sorted(f.y for f in fragments(page) if f.y > L.CONTINUATION_TOP)
+    first_paragraph = 1
+    while first_paragraph < len(body) and body[first_paragraph] - body[first_paragraph - 1] < 6:
+        first_paragraph += 1
+    assert first_paragraph >= 2, body[:3]
+
+
 # -- every name prints ---------------------------------------------------------------------
 
 
