@@ -9,7 +9,6 @@ sending. Parts shared by a whole batch (the programme) are encoded once with
 
 from __future__ import annotations
 
-import base64
 import binascii
 import contextlib
 import datetime as dt
@@ -164,7 +163,8 @@ def encode_attachment(attachment: Attachment) -> EncodedPart:
             "Content-Disposition", f"attachment; filename={quote_param(attachment.filename)}"
         )
     )
-    body = base64.encodebytes(attachment.data).replace(b"\n", _CRLF)
+    encoded = binascii.b2a_base64(attachment.data, newline=False)
+    body = _CRLF.join([encoded[i : i + 76] for i in range(0, len(encoded), 76)]) + _CRLF
     return EncodedPart(head + _CRLF + body)
 
 
@@ -310,6 +310,43 @@ def calendar_entry(
     cal.add_component(_timezone(event.timezone, event.start.year))
     cal.add_component(entry)
     return cal.to_ical()
+
+
+class CalendarEntries:
+    """The event's calendar file for many invitees. The library builds it once per UID
+    length; per invitee only the UID is swapped in (same length, so the same line folding)."""
+
+    def __init__(
+        self, event: Event, *, stamp: dt.datetime, organizer: Recipient, description: str = ""
+    ) -> None:
+        self.event = event
+        self.stamp = stamp
+        self.organizer = organizer
+        self.description = description
+        self._templates: dict[int, tuple[bytes, bytes]] = {}
+
+    def _build(self, uid: str) -> bytes:
+        return calendar_entry(
+            self.event,
+            uid=uid,
+            stamp=self.stamp,
+            organizer=self.organizer,
+            description=self.description,
+        )
+
+    def for_uid(self, uid: str) -> bytes:
+        raw = uid.encode("utf-8")
+        if not uid.isascii():
+            return self._build(uid)
+        cached = self._templates.get(len(raw))
+        if cached is None:
+            placeholder = secrets.token_hex(len(raw))[: len(raw)]
+            cached = (placeholder.encode("ascii"), self._build(placeholder))
+            self._templates[len(raw)] = cached
+        placeholder_bytes, template = cached
+        if template.count(placeholder_bytes) != 1:  # folded across lines: build it fully
+            return self._build(uid)
+        return template.replace(placeholder_bytes, raw)
 
 
 @functools.lru_cache(maxsize=4)

@@ -29,10 +29,10 @@ from invite.delivery import (
 from invite.errors import InviteError
 from invite.message import (
     Attachment,
+    CalendarEntries,
     EncodedPart,
     MailMessage,
     Recipient,
-    calendar_entry,
     calendar_uid,
     compose,
     encode_attachment,
@@ -115,16 +115,25 @@ def read_pdf(path_kind: str, invitee: Invitee, campaign: Campaign) -> bytes:
         ) from None
 
 
-def calendar_attachment(campaign: Campaign, invitee: Invitee, stamp: dt.datetime) -> Attachment:
+def calendar_entries(campaign: Campaign, stamp: dt.datetime) -> CalendarEntries:
+    """The event's .ics for this batch (one library build, a UID per invitee)."""
     settings = campaign.settings
-    data = calendar_entry(
+    return CalendarEntries(
         settings.event,
-        uid=calendar_uid(invitee.code, settings.event, settings.mail.from_address),
         stamp=stamp,
         organizer=Recipient(settings.mail.from_name, settings.mail.reply_to),
-        description=f"{settings.event.title}\nAnmeldecode: {format_code(invitee.code)}",
+        description=settings.event.title,
     )
-    return Attachment(file_name("calendar", invitee, campaign), data, "text/calendar")
+
+
+def calendar_attachment(
+    campaign: Campaign, invitee: Invitee, entries: CalendarEntries
+) -> Attachment:
+    settings = campaign.settings
+    uid = calendar_uid(invitee.code, settings.event, settings.mail.from_address)
+    return Attachment(
+        file_name("calendar", invitee, campaign), entries.for_uid(uid), "text/calendar"
+    )
 
 
 class InvitationComposer:
@@ -133,6 +142,7 @@ class InvitationComposer:
     def __init__(self, campaign: Campaign) -> None:
         self.campaign = campaign
         self._programme: dict[str, EncodedPart] = {}
+        self.calendar = calendar_entries(campaign, dt.datetime.now(dt.UTC))
 
     def programme(self, invitee: Invitee) -> EncodedPart:
         name = file_name("programme", invitee, self.campaign)
@@ -159,7 +169,7 @@ class InvitationComposer:
             ),
             self.programme(invitee),
             Attachment(file_name("form", invitee, campaign), read_pdf("form", invitee, campaign)),
-            calendar_attachment(campaign, invitee, date),
+            calendar_attachment(campaign, invitee, self.calendar),
         ]
         return compose(
             settings.mail,
@@ -315,6 +325,7 @@ class ConfirmationComposer:
     def __init__(self, campaign: Campaign, answers: dict[str, tuple[int | None, str | None]]):
         self.campaign = campaign
         self.answers = answers  # invitee -> (persons, Message-ID of the answer mail)
+        self.calendar = calendar_entries(campaign, dt.datetime.now(dt.UTC))
 
     def __call__(self, invitee: Invitee, message_id: str, date: dt.datetime) -> MailMessage:
         campaign = self.campaign
@@ -329,7 +340,7 @@ class ConfirmationComposer:
             rendered,
             message_id=message_id,
             date=date,
-            attachments=[calendar_attachment(campaign, invitee, date)],
+            attachments=[calendar_attachment(campaign, invitee, self.calendar)],
             in_reply_to=in_reply_to,
             language=invitee.language,
         )

@@ -14,6 +14,7 @@ import pytest
 from invite.errors import InviteError
 from invite.message import (
     Attachment,
+    CalendarEntries,
     MailMessage,
     Recipient,
     calendar_entry,
@@ -205,3 +206,12 @@ def test_calendar_entry_is_the_event_in_berlin_time() -> None:
     assert str(event["LOCATION"]).startswith("Festsaal des Rathauses")
     assert len(cal.walk("VTIMEZONE")) == 1
     assert uid == calendar_uid("K7Q2M9XA", SETTINGS.event, SETTINGS.mail.from_address)
+
+
+def test_calendar_entries_for_many_invitees_equal_a_fresh_build() -> None:
+    organizer = Recipient("Stadt Münster", "anmeldung@stadt-muenster.de")
+    entries = CalendarEntries(SETTINGS.event, stamp=DATE, organizer=organizer)
+    for code in ("K7Q2M9XA", "ABCDEFGH"):
+        uid = calendar_uid(code, SETTINGS.event, SETTINGS.mail.from_address)
+        expected = calendar_entry(SETTINGS.event, uid=uid, stamp=DATE, organizer=organizer)
+        assert entries.for_uid(uid) == expected
