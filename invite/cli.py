@@ -366,8 +366,68 @@ def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
     metavar="SEKUNDEN",
     help="Abstand der Abrufe ohne IDLE (Standard: 60).",
 )
-def poll_cmd(ctx: click.Context, **kwargs: Any) -> None:
-    not_built("poll")
+def poll_cmd(ctx: click.Context, watch: bool, interval: float, **kwargs: Any) -> None:
+    from invite import poll
+
+    campaign = campaign_from(ctx, kwargs)
+    review_folder = campaign.settings.imap.review_folder
+    if not watch:
+        _poll_summary(poll.poll(campaign, ask_password=_ask_password()), review_folder)
+        return
+    click.echo(f"Beobachte das Postfach „{campaign.settings.imap.folder}“. Beenden mit Strg+C.")
+
+    def report(summary: Any) -> None:
+        if summary.new or summary.duplicates or summary.warnings:
+            click.echo(f"[{_clock()}]")
+            _poll_summary(summary, review_folder)
+
+    def trouble(text: str) -> None:
+        click.echo(f"[{_clock()}] {text}", err=True)
+
+    try:
+        poll.watch(
+            campaign,
+            interval=interval,
+            report=report,
+            trouble=trouble,
+            ask_password=_ask_password(),
+        )
+    except KeyboardInterrupt:
+        click.echo("Beobachtung beendet.")
+
+
+def _clock() -> str:
+    import datetime as dt
+
+    return dt.datetime.now().strftime("%H:%M:%S")
+
+
+def _poll_summary(summary: Any, review_folder: str) -> None:
+    """German counts of one poll round."""
+    for warning in summary.warnings:
+        click.echo(f"Hinweis: {warning}")
+    if not summary.new:
+        extra = f" ({summary.duplicates} bereits bekannte)" if summary.duplicates else ""
+        click.echo(f"Keine neuen Nachrichten{extra}.")
+        return
+    waiting = f" (davon {summary.waiting_list} auf der Warteliste)" if summary.waiting_list else ""
+    lines = [
+        ("Zugeordnet mit Antwort", f"{summary.answers}{waiting}"),
+        ("Zugeordnet, Antwort prüfen", summary.unclear),
+        ("Nicht zugeordnet", summary.unmatched),
+        ("Unzustellbar (Rückläufer)", summary.bounces),
+        ("Automatische Antworten (nicht gezählt)", summary.autoreplies),
+        ("Zurückgestellt (beschädigt, zu groß …)", summary.rejected),
+    ]
+    click.echo(f"{summary.new} neue Nachricht{'en' if summary.new != 1 else ''} verarbeitet:")
+    for label, value in lines:
+        click.echo(f"  {label}: {value}")
+    if summary.duplicates:
+        click.echo(f"  Bereits bekannt (nicht doppelt gezählt): {summary.duplicates}")
+    if summary.confirmations:
+        click.echo(f"Anmeldebestätigungen gesendet: {summary.confirmations}")
+    if summary.set_aside:
+        click.echo(f"Bitte {summary.set_aside} Nachricht(en) im Ordner „{review_folder}“ ansehen.")
 
 
 @step("status", "Rückmeldeliste (Excel) schreiben und Zusammenfassung zeigen.")

@@ -8,6 +8,7 @@ a German reason, and the poll goes on with the next message.
 
 from __future__ import annotations
 
+import faulthandler
 import io
 import logging
 import multiprocessing
@@ -198,6 +199,7 @@ def guarded(func: Any, att: Attachment, *, timeout: float) -> AttachmentReport:
 
 def _child(func: Any, att: Attachment, sender: Any) -> None:  # pragma: no cover - child process
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # broken files are reported, not logged
+    faulthandler.disable()  # a crash of the child is expected and reported by the parent
     try:
         used = _address_space()
         limit = used + MEMORY_BUDGET

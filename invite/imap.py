@@ -259,7 +259,9 @@ class Mailbox:
     def wait_for_news(self, seconds: float, stop: Callable[[], bool]) -> None:
         """Return when new mail may have arrived (IDLE) or after ``seconds`` (no IDLE), or as
         soon as ``stop()`` is true. Checked in short slices so Ctrl-C and ``stop`` act fast."""
-        deadline = time.monotonic() + (IDLE_REFRESH_SECONDS if self.can_idle else seconds)
+        # IDLE does not notice a server that went away (no EOF while idling), so even with IDLE
+        # we come back after ``seconds`` and the next round's commands test the line.
+        deadline = time.monotonic() + min(seconds, IDLE_REFRESH_SECONDS)
         if not self.can_idle:
             while not stop() and time.monotonic() < deadline:
                 time.sleep(min(IDLE_SLICE_SECONDS, max(0.0, deadline - time.monotonic())))

@@ -57,10 +57,11 @@ class Case:
     persons: int | None = None
     source: str | None = None
     reason: str = ""  # must appear in the stored reason (German)
+    mid: str = ""  # the Message-ID when it is not ``<name@corpus.test>``
 
     @property
     def message_id(self) -> str:
-        return f"{self.name}@corpus.test"
+        return self.mid or f"{self.name}@corpus.test"
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -468,6 +469,7 @@ def _good_cases(c: Corpus) -> list[Case]:
             None,
             None,
             reason="Eigene Nachricht",
+            mid=c.mid("40").strip("<>"),
         )
     )
     # Bounces -----------------------------------------------------------------------------------
