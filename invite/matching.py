@@ -93,7 +93,7 @@ def gather(
         evidence.append(
             Evidence(finding.source, finding.code, f"{finding.detail}: {shown}", _one(number))
         )
-    seen_codes = {e.value for e in evidence}
+    seen_codes: set[str] = set()  # each code once from the text, even if a form also has it
     for where, text in (
         ("Betreff", mail.subject),
         ("Text", mail.text),
