@@ -24,12 +24,14 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import Cell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.marker import DataPoint
-from openpyxl.formatting.rule import CellIsRule
+from openpyxl.formatting.rule import CellIsRule, Rule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -92,6 +94,7 @@ STATUS_COLOURS = {  # fill, font
     CHECK: ("FFEB9C", "9C5700"),
 }
 WAITING_FILL = "E2EFDA"
+ROW_LINE = Border(bottom=Side(style="thin", color="BFBFBF"))
 HEADER_FILL = "1F4E79"
 REVIEW_KINDS = {
     "unclear": "unklar",
@@ -102,6 +105,12 @@ REVIEW_KINDS = {
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _harmless(text: str) -> bool:
+    """Text openpyxl stores as text by itself (it turns „=…“ into a formula, „#N/A“ into an
+    error); anything else gets an explicit string cell."""
+    return not text.startswith("=") and text not in ERROR_CODES
 
 
 def clean_text(value: str) -> str:
@@ -168,6 +177,7 @@ class _Styles:
         self.top = Alignment(vertical="top")
         self.wrap = Alignment(vertical="top", wrap_text=True)
         self.centre = Alignment(vertical="top", horizontal="center")
+        self.date = Alignment(vertical="top")
         self.bold = Font(name=FONT, bold=True)
         self.italic = Font(name=FONT, italic=True, color="595959")
         self.title = Font(name=FONT, bold=True, size=14, color=HEADER_FILL)
@@ -189,14 +199,19 @@ class _Styles:
         align: Alignment | None = None,
         fmt: str | None = None,
         border: Border | None = None,
-    ) -> Cell:
+    ) -> Cell | None:
         """A write-only cell; strings always stay strings (the formula-injection defence).
 
         Setting styles attribute by attribute hashes them for every cell (most of the run
         time for 10,000 rows), so each combination is resolved once and its array reused.
         """
+        if value is None and fill is None:
+            return None  # an empty cell costs nothing; its grid line comes from _prepare_table
         if isinstance(value, str):
             value = clean_text(value)
+        plain = font is None and fill is None and align is None and fmt is None and border is None
+        if plain and (not isinstance(value, str) or _harmless(value)):
+            return value  # openpyxl stores it as it is: a number, or text that is not a formula
         parts = (font, fill, align, fmt, border)
         key = (id(font), id(fill), id(align), id(fmt), id(border))
         cached = self._arrays.get(key)
@@ -258,6 +273,12 @@ def _prepare_table(ws: Any, widths: Sequence[float], rows: int, columns: int, st
     ws.freeze_panes = "A2"
     last = get_column_letter(columns)
     ws.auto_filter.ref = f"A1:{last}{max(rows, 1) + 1}"
+    # One rule draws every row's line: per-cell borders would cost a styled cell for each
+    # empty field (a third of the time for 10,000 rows).
+    ws.conditional_formatting.add(
+        f"A2:{last}{max(rows, 1) + 1}",
+        Rule(type="expression", formula=["TRUE"], dxf=DifferentialStyle(border=ROW_LINE)),
+    )
     ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = PAPER_A4
@@ -274,12 +295,14 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, math.ceil(len(part) / usable)) for part in text.split("\n")) if text else 1
 
 
-def _set_height(ws: Any, row: int, cells: Iterable[tuple[str, float]]) -> None:
+def _set_height(ws: Any, row: int, cells: Iterable[tuple[str, float]]) -> bool:
     """Row height for wrapped text: Excel does not grow rows of a generated file by itself,
-    and LibreOffice does not either, so long names would hide behind the next row."""
+    and LibreOffice does not either, so long names would hide behind the next row.
+    True when the row is taller than one line (its cells then need top alignment)."""
     lines = max((_lines(text, width) for text, width in cells), default=1)
     if lines > 1:
         ws.row_dimensions[row].height = LINE_HEIGHT * min(lines, 15)
+    return lines > 1
 
 
 def _fit(values: Iterable[str], low: int, high: int) -> float:
@@ -339,28 +362,31 @@ def _write_invitees(wb: Workbook, rows: Sequence[StatusRow], styles: _Styles, st
         )
 
     ws.append(_header(ws, [c[0] for c in INVITEE_COLUMNS], styles))
-    top, wrap, centre, grid = styles.top, styles.wrap, styles.centre, styles.grid
+    centre = styles.centre
     wrapped = [widths[_column(name) - 1] for name in WRAPPED_COLUMNS]
     for index, r in enumerate(rows, start=2):
         fill, font = styles.status[r.status]
         row_fill = styles.waiting if r.waiting_position is not None else None
         texts_here = (r.organisation, r.name, r.channel, r.participants, r.note, r.hint)
-        _set_height(ws, index, zip(texts_here, wrapped, strict=True))
+        tall = _set_height(ws, index, zip(texts_here, wrapped, strict=True))
+        top, wrap = (styles.top, styles.wrap) if tall else (None, None)
 
-        def cell(value: Any, align: Any = top, fmt: str | None = None, _f: Any = row_fill) -> Any:
-            return styles.cell(ws, value, align=align, fmt=fmt, border=grid, fill=_f)
+        def cell(
+            value: Any, align: Any = None, fmt: str | None = None, _f: Any = row_fill, _t: Any = top
+        ) -> Any:
+            return styles.cell(ws, value, align=align or _t, fmt=fmt, fill=_f)
 
         ws.append(
             [
-                cell(int(r.number) if r.number.isdigit() else r.number, centre, "0"),
+                cell(int(r.number) if r.number.isdigit() else r.number, centre),
                 cell(_code(r.code)),
                 cell(r.organisation, wrap),
                 cell(r.name, wrap),
                 cell(r.email),
                 cell(r.channel, wrap),
                 cell(r.sent_at, top, DATE_TIME),
-                styles.cell(ws, r.status, font=font, fill=fill, align=top, border=grid),
-                cell(r.persons, centre, "0"),
+                styles.cell(ws, r.status, font=font, fill=fill, align=top),
+                cell(r.persons, centre),
                 cell(r.participants, wrap),
                 cell(r.answered_at, top, DATE_TIME),
                 cell(r.source),
@@ -506,23 +532,22 @@ def _write_reviews(
             [styles.cell(ws, "Keine offenen Nachrichten – alles zugeordnet.", font=styles.muted)]
         )
         return
-    top, wrap, grid = styles.top, styles.wrap, styles.grid
+    top, wrap = styles.top, styles.wrap
     for index, r in enumerate(reviews, start=2):
         _set_height(ws, index, zip((r.sender, r.subject, r.reason), widths[1:4], strict=True))
         ws.append(
             [
-                styles.cell(ws, r.at, fmt=DATE_TIME, align=top, border=grid),
-                styles.cell(ws, r.sender, align=wrap, border=grid),
-                styles.cell(ws, r.subject, align=wrap, border=grid),
-                styles.cell(ws, r.reason, align=wrap, border=grid),
-                styles.cell(ws, REVIEW_KINDS.get(r.kind, r.kind), align=top, border=grid),
+                styles.cell(ws, r.at, fmt=DATE_TIME, align=top),
+                styles.cell(ws, r.sender, align=wrap),
+                styles.cell(ws, r.subject, align=wrap),
+                styles.cell(ws, r.reason, align=wrap),
+                styles.cell(ws, REVIEW_KINDS.get(r.kind, r.kind), align=top),
                 styles.cell(
                     ws,
                     int(r.number) if r.number and r.number.isdigit() else r.number,
                     align=styles.centre,
-                    border=grid,
                 ),
-                styles.cell(ws, r.folder, align=top, border=grid),
+                styles.cell(ws, r.folder, align=top),
             ]
         )
 
@@ -540,21 +565,20 @@ def _write_history(wb: Workbook, audit: Iterable[AuditLine], styles: _Styles, st
     ]
     _prepare_table(ws, widths, len(lines), len(headers), stamp)
     ws.append(_header(ws, headers, styles))
-    top, grid = styles.top, styles.grid
     for index, a in enumerate(lines, start=2):
-        _set_height(ws, index, [(a.detail, widths[4])])
+        tall = _set_height(ws, index, [(a.detail, widths[4])])
+        top = styles.top if tall else None
         ws.append(
             [
-                styles.cell(ws, a.at, fmt=DATE_TIME, align=top, border=grid),
-                styles.cell(ws, a.command, align=top, border=grid),
-                styles.cell(ws, a.action, align=top, border=grid),
+                styles.cell(ws, a.at, fmt=DATE_TIME, align=top),
+                styles.cell(ws, a.command, align=top),
+                styles.cell(ws, a.action, align=top),
                 styles.cell(
                     ws,
                     int(a.number) if a.number and a.number.isdigit() else a.number,
                     align=styles.centre,
-                    border=grid,
                 ),
-                styles.cell(ws, a.detail, align=styles.wrap, border=grid),
+                styles.cell(ws, a.detail, align=styles.wrap if tall else None),
             ]
         )
 
