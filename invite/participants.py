@@ -27,7 +27,7 @@ from invite.contacts import Invitee
 from invite.letters import write_atomic
 from invite.pdf import Metadata, Section, build_pdf, draw_letterhead, paragraph, styles
 from invite.settings import Settings
-from invite.state import latest_answers
+from invite.state import ensure_not_purged, latest_answers
 from invite.templates import event_context
 
 PARTICIPANT_LIST = "Teilnehmerliste.pdf"
@@ -151,8 +151,6 @@ def write_participant_list(
     campaign: Campaign, out: Path | None = None, *, now_local: dt.datetime | None = None
 ) -> ParticipantListResult:
     """Write the door list PDF for the current Zusagen (waiting list excluded)."""
-    from invite.purge import ensure_not_purged
-
     settings = campaign.settings
     zone = ZoneInfo(settings.event.timezone)
     now_local = now_local or dt.datetime.now(zone).replace(tzinfo=None, microsecond=0)

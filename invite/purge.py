@@ -22,24 +22,13 @@ from invite.campaign import Campaign
 from invite.errors import InviteError
 from invite.participants import PARTICIPANT_LIST
 from invite.rsvp import CONFIRMED, STATUSES, overview, status_rows
-from invite.state import State, exclusive, now
+from invite.state import PURGED_KEY, State, exclusive, now
 
 COMMAND = "purge"
-PURGED_KEY = "purged_at"
 SUMMARY_KEY = "purge_summary"
 SCRUBBED = "[gelöscht]"
 _EMAIL = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
 _SPLIT = re.compile(r"[,;\n/]|\bund\b")
-
-
-def ensure_not_purged(state: State) -> None:
-    """Steps that would bring personal data back call this first."""
-    row = state.conn.execute("SELECT value FROM meta WHERE key = ?", (PURGED_KEY,)).fetchone()
-    if row is not None:
-        raise InviteError(
-            f"Die personenbezogenen Daten dieser Kampagne wurden am {_local_date(row[0])} "
-            "gelöscht („invite purge“). Es werden keine neuen Listen mehr erzeugt."
-        )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from invite.campaign import Campaign
 from invite.contacts import Invitee
 from invite.errors import EXIT_USAGE, InviteError
-from invite.state import AnswerRecord, State, confirmed_persons, record_answer
+from invite.state import (
+    AnswerRecord,
+    State,
+    confirmed_persons,
+    ensure_not_purged,
+    record_answer,
+)
 
 COMMAND = "record"
 
@@ -26,8 +32,6 @@ def record_manual(
     campaign: Campaign, who: str, answer: str, *, persons: int | None = None, note: str = ""
 ) -> RecordResult:
     """Record a Zusage/Absage (source ``manuell``) for the invitee with this Nr. or code."""
-    from invite.purge import ensure_not_purged
-
     answer = answer.lower()
     if answer not in ("zusage", "absage"):
         raise InviteError(f"„{answer}“: bitte zusage oder absage angeben.", exit_code=EXIT_USAGE)

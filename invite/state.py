@@ -861,3 +861,17 @@ def set_invitee_note(state: State, invitee: str, note: str, *, source: str, comm
 
 def invitee_notes(state: State) -> dict[str, sqlite3.Row]:
     return {r["invitee"]: r for r in state.conn.execute("SELECT * FROM invitee_notes")}
+
+
+PURGED_KEY = "purged_at"
+
+
+def ensure_not_purged(state: State) -> None:
+    """Steps that would bring personal data back after `invite purge` call this first."""
+    row = state.conn.execute("SELECT value FROM meta WHERE key = ?", (PURGED_KEY,)).fetchone()
+    if row is not None:
+        day = dt.datetime.fromisoformat(row[0]).astimezone().strftime("%d.%m.%Y")
+        raise InviteError(
+            f"Die personenbezogenen Daten dieser Kampagne wurden am {day} gelöscht "
+            "(„invite purge“). Es werden keine neuen Listen mehr erzeugt."
+        )

@@ -38,6 +38,7 @@ from invite.rsvp import (
 )
 from invite.state import (
     State,
+    ensure_not_purged,
     invitee_notes,
     latest_answers,
     record_answer,
@@ -76,8 +77,6 @@ def write_status(
     campaign: Campaign, out: Path | None = None, *, today: dt.date | None = None
 ) -> StatusResult:
     """Sync the contacts, take in staff edits, write the workbook, remember what was written."""
-    from invite.purge import ensure_not_purged
-
     settings = campaign.settings
     zone = ZoneInfo(settings.event.timezone)
     path = (out or campaign.paths.status_workbook).expanduser().absolute()
