@@ -314,8 +314,12 @@ def _run_with_progress(run: Callable[..., Any], confirm: Callable[[Any], bool]) 
 @click.option(
     "--dry-run", is_flag=True, help="Nichts senden, Nachrichten nur als Probelauf ablegen."
 )
-@click.option("--limit", type=click.IntRange(min=1), help="Höchstens N Nachrichten senden.")
-@click.option("--only", multiple=True, metavar="NR", help="Nur an diese Nr. (mehrfach möglich).")
+@click.option(
+    "--limit", type=click.IntRange(min=1), metavar="N", help="Höchstens N Nachrichten senden."
+)
+@click.option(
+    "--only", multiple=True, metavar="NR", help="Nur an diese Nr. oder Codes (mehrfach möglich)."
+)
 @click.option("--yes", is_flag=True, help="Ohne Rückfrage senden.")
 @click.option(
     "--resend-unknown", is_flag=True, help="Nachrichten mit unklarem Ausgang erneut senden."
