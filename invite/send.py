@@ -384,7 +384,8 @@ def send_confirmations(
     retry_delays: tuple[float, ...] = (2.0, 10.0),
 ) -> DeliveryResult:
     """Send one Anmeldebestätigung per current Zusage not yet confirmed, if the settings ask
-    for it. The caller holds ``exclusive(...)`` (poll does); nothing happens when none is due."""
+    for it. The caller holds ``exclusive(...)`` (poll does); nothing happens when none is due.
+    Never raises for server problems: they come back as ``stopped`` (still due next time)."""
     if not campaign.settings.mail.send_confirmation:
         return DeliveryResult()
     settle_interrupted(state, command)
@@ -404,5 +405,8 @@ def send_confirmations(
         info[inv.number] = (answer["persons"], mid)
     composer = ConfirmationComposer(campaign, info)
     items = [Outgoing(inv, "confirmation", round_, composer) for inv, round_ in due]
-    transport = make_transport(campaign, ask_password, retry_delays)
-    return deliver(state, items, transport, command=command, progress=progress)
+    try:  # poll has already done its work: a mail server problem must not undo that
+        transport = make_transport(campaign, ask_password, retry_delays)
+        return deliver(state, items, transport, command=command, progress=progress)
+    except InviteError as exc:
+        return DeliveryResult(stopped=str(exc))

@@ -513,3 +513,18 @@ def test_no_confirmations_unless_the_settings_ask_for_them(
         record_answer(state, "1", "zusage", source="code", command="poll")
         assert send_confirmations(campaign, state) == DeliveryResult()
     assert smtp_server.messages == []
+
+
+def test_confirmations_with_the_server_down_report_instead_of_raising(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    campaign = make_campaign(tmp_path, 2, send_confirmation=True)
+    send(campaign)
+    smtp_server.stop()
+    with State.open(campaign.paths.data) as state:
+        record_answer(state, "1", "zusage", source="code", command="poll")
+        down = send_confirmations(campaign, state)
+        assert down.stopped and "nicht erreichbar" in down.stopped and not down.sent
+        smtp_server.start()
+        assert [i.number for i in send_confirmations(campaign, state).sent] == ["1"]
