@@ -545,7 +545,12 @@ def purge_cmd(ctx: click.Context, yes: bool, force: bool, **kwargs: Any) -> None
                 "Löschen nur nach Rückfrage: Es gibt kein Terminal für die Rückfrage. "
                 "Bitte in einem Terminal starten oder --yes angeben. Es wurde nichts gelöscht."
             )
-        return click.confirm("Unwiderruflich löschen?", default=False)
+        typed = click.prompt(
+            "Das lässt sich nicht rückgängig machen. Zum Bestätigen „löschen“ eingeben",
+            default="",
+            show_default=False,
+        )
+        return typed.strip().casefold() == "löschen"
 
     result = run_purge(campaign_from(ctx, kwargs), force=force, confirm=confirm)
     for line in summary_lines(result):

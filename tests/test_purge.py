@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -182,7 +188,7 @@ def purge_cli(campaign: Campaign, *args: str):  # noqa: ANN201 - clirun.Result
 def test_without_a_terminal_only_with_yes(campaign: Campaign) -> None:
     workbook = write_status(campaign).path
     refused = purge_cli(campaign)
-    assert refused.code == 1, refused.text
+    assert refused.code == 2, refused.text
     assert (
         "Gelöscht werden: Namen, Anschriften und E-Mail-Adressen aller 25 Eingeladenen"
         in refused.out
@@ -202,3 +208,57 @@ def test_nothing_to_purge_in_an_empty_folder(tmp_path: Path) -> None:
     campaign = make_campaign(tmp_path)
     with pytest.raises(InviteError, match="keine Kampagnendaten"):
         run_purge(campaign, force=False, confirm=yes, now_local=AFTER)
+
+
+def purge_in_terminal(campaign: Campaign, typed: str) -> tuple[int, str]:
+    """Run `invite purge` on a real pseudo-terminal and type ``typed`` at the prompt."""
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "invite",
+            "purge",
+            "--campaign",
+            str(campaign.settings.campaign_dir),
+            "--data",
+            str(campaign.paths.data),
+        ],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env={k: v for k, v in os.environ.items() if not k.startswith("INVITE_")},
+    )
+    os.close(child)
+    output = b""
+    deadline = time.monotonic() + 60
+    while b"eingeben" not in output and time.monotonic() < deadline:
+        ready, _, _ = select.select([main], [], [], 1)
+        if ready:
+            output += os.read(main, 4096)
+    os.write(main, typed.encode() + b"\n")
+    while True:
+        ready, _, _ = select.select([main], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the terminal closed: the process is done
+                break
+            if not chunk:
+                break
+            output += chunk
+        elif proc.poll() is not None:
+            break
+    os.close(main)
+    return proc.wait(timeout=60), output.decode("utf-8", "replace")
+
+
+def test_in_a_terminal_only_the_word_loeschen_deletes(campaign: Campaign) -> None:
+    workbook = write_status(campaign).path
+    code, text = purge_in_terminal(campaign, "ja")
+    assert code == 1 and "Abgebrochen. Es wurde nichts gelöscht." in text, text
+    assert workbook.exists()
+
+    code, text = purge_in_terminal(campaign, "Löschen")
+    assert code == 0 and "Personenbezogene Daten gelöscht." in text, text
+    assert not workbook.exists()
