@@ -543,7 +543,8 @@ def purge_cmd(ctx: click.Context, yes: bool, force: bool, **kwargs: Any) -> None
         if not sys.stdin.isatty():
             raise InviteError(
                 "Löschen nur nach Rückfrage: Es gibt kein Terminal für die Rückfrage. "
-                "Bitte in einem Terminal starten oder --yes angeben. Es wurde nichts gelöscht."
+                "Bitte in einem Terminal starten oder --yes angeben. Es wurde nichts gelöscht.",
+                exit_code=EXIT_USAGE,
             )
         typed = click.prompt(
             "Das lässt sich nicht rückgängig machen. Zum Bestätigen „löschen“ eingeben",
