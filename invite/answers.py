@@ -17,7 +17,7 @@ from flufl.bounce import all_failures
 from mailparser_reply import EmailMessage as ReplyText
 
 from invite.codes import normalise_code
-from invite.evidence import FormFields
+from invite.evidence import FormFields, ScanReading
 from invite.mailparse import IncomingMail
 
 MAX_REPLY_CHARS = 20_000
@@ -289,7 +289,7 @@ def one_click(subject: str) -> tuple[str, str] | None:
 def read_answer(
     mail: IncomingMail,
     forms: Sequence[FormFields] = (),
-    scans: Sequence[str] = (),
+    scans: Sequence[ScanReading] = (),
     *,
     code: str = "",
 ) -> Reading:
@@ -300,15 +300,8 @@ def read_answer(
         found.signals.append(_Signal(click[0], "link", f"Betreff „{mail.subject.strip()}“"))
     for form in forms:
         _read_form(form, found)
-    for name in scans:
-        if not forms:
-            found.signals.append(
-                _Signal(
-                    "leer",
-                    "scan",
-                    f"eingescanntes Formular „{name}“ erhalten – Ankreuzung bitte ansehen",
-                )
-            )
+    for scan in scans if not forms else ():
+        _read_scan(scan, found)
     subject = mail.subject if not _REPLY_PREFIX.match(mail.subject) and not click else ""
     written = reply_text(mail.text)
     _read_text(((subject + ".\n") if subject else "") + written, found)
@@ -343,6 +336,27 @@ def _read_form(form: FormFields, found: _Collected) -> None:
         found.participants.append(form.namen)
     if form.bemerkungen:
         found.notes.append(f"Bemerkungen: {form.bemerkungen}")
+
+
+def _read_scan(scan: ScanReading, found: _Collected) -> None:
+    where = f"eingescanntes Formular „{scan.filename}“"
+    if scan.teilnahme == "nein":
+        found.signals.append(_Signal("absage", "scan", f"{where}: Nein angekreuzt"))
+    elif scan.teilnahme == "ja":
+        found.signals.append(_Signal("zusage", "scan", f"{where}: Ja angekreuzt"))
+        if scan.persons_written:
+            found.signals.append(
+                _Signal(
+                    "unsicher",
+                    "scan",
+                    f"{where}: Ja angekreuzt, die Anzahl Personen ist von Hand eingetragen – "
+                    "bitte im Scan ablesen",
+                )
+            )
+    else:
+        found.signals.append(
+            _Signal("leer", "scan", f"{where} erhalten – Ankreuzung nicht eindeutig, bitte ansehen")
+        )
 
 
 def parse_count(text: str) -> int | None:

@@ -63,13 +63,22 @@ class FormFields:
     bemerkungen: str = ""
 
 
+@dataclass(frozen=True)
+class ScanReading:
+    """A printed form that came back as an image, read through its QR code's position."""
+
+    filename: str
+    teilnahme: str = ""  # "ja" | "nein" | "" (no clear single tick)
+    persons_written: bool = False  # ink in the "Anzahl Personen" box: a number to read by eye
+
+
 @dataclass
 class AttachmentReport:
     """Everything the attachments of one message told us."""
 
     findings: list[Finding] = field(default_factory=list)
     forms: list[FormFields] = field(default_factory=list)
-    scans: list[str] = field(default_factory=list)  # file names of forms known only by QR code
+    scans: list[ScanReading] = field(default_factory=list)  # forms known only by their QR code
     problems: list[str] = field(default_factory=list)
 
     def merge(self, other: AttachmentReport) -> None:
@@ -281,10 +290,10 @@ def _examine_pdf(att: Attachment) -> AttachmentReport:
     for code in _text_codes(text):
         report.findings.append(Finding("code", code, f"Seitentext von „{name}“"))
     if not report.findings:  # a scan or a flattened print: look for the QR code
-        for code in _pdf_qr_codes(att.data, pages):
+        for code, scan in _pdf_qr_codes(att.data, pages, name):
             report.findings.append(Finding("qr", code, f"QR-Code in „{name}“"))
-        if any(f.source == "qr" for f in report.findings) and form is None:
-            report.scans.append(name)
+            if form is None:
+                report.scans.append(scan)
     return report
 
 
@@ -329,19 +338,19 @@ def _text_codes(text: str) -> list[str]:
     return list(dict.fromkeys(codes))[:50]
 
 
-def _pdf_qr_codes(data: bytes, pages: int) -> list[str]:
+def _pdf_qr_codes(data: bytes, pages: int, name: str) -> list[tuple[str, ScanReading]]:
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(data)
     try:
         for index in range(pages):
             page = document[index]
-            codes = _qr_codes(_render(page, RENDER_DPI))
-            if not codes and index == 0:
-                codes = _qr_codes(_render(page, RETRY_DPI))
+            found = _read_scan(_render(page, RENDER_DPI), name)
+            if not found and index == 0:
+                found = _read_scan(_render(page, RETRY_DPI), name)
             page.close()
-            if codes:
-                return codes
+            if found:
+                return found
     finally:
         document.close()
     return []
@@ -375,23 +384,125 @@ def _examine_image(att: Attachment) -> AttachmentReport:
             gray = frame.convert("L")
             if max(gray.size) > MAX_IMAGE_SIDE:
                 gray.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-            codes = _qr_codes(gray)
-            if codes:
-                report.findings.extend(Finding("qr", c, f"QR-Code in „{name}“") for c in codes)
-                report.scans.append(name)
+            found = _read_scan(gray, name)
+            for code, scan in found:
+                report.findings.append(Finding("qr", code, f"QR-Code in „{name}“"))
+                report.scans.append(scan)
+            if found:
                 break
     return report
 
 
-def _qr_codes(image: Any) -> list[str]:
+def _read_scan(image: Any, name: str) -> list[tuple[str, ScanReading]]:
+    """Invite QR codes on a page image, each with the ticks read relative to its position."""
     import zxingcpp
 
-    found: list[str] = []
+    found: list[tuple[str, ScanReading]] = []
     for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
         text = barcode.text.strip()
-        if text.upper().startswith(QR_PREFIX):
-            raw = text[len(QR_PREFIX) :]
-            code = normalise_code(raw) or raw.strip().upper()[:20]
-            if code not in found:
-                found.append(code)
+        if not text.upper().startswith(QR_PREFIX):
+            continue
+        raw = text[len(QR_PREFIX) :]
+        code = normalise_code(raw) or raw.strip().upper()[:20]
+        if code in (c for c, _ in found):
+            continue
+        try:
+            scan = _read_ticks(image, barcode.position, code, name)
+        except Exception:  # an odd image must not lose the code we already have
+            scan = ScanReading(name)
+        found.append((code, scan))
     return found
+
+
+# -- reading the ticks of a scanned form ----------------------------------------------------------
+
+TICKED = 0.10  # share of dark pixels inside a circle that counts as a tick
+CLEAN = 0.02  # … and as untouched
+INKED = 0.01  # share of dark pixels that means something is written in a box
+DARK = 110  # grey value below which a pixel is ink
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Where things are on the Anmeldeformular, in mm from the page's top left corner."""
+
+    qr_left: float
+    qr_top: float
+    qr_side: float  # the symbol without its quiet zone
+    ja: tuple[float, float]
+    nein: tuple[float, float]
+    tick_radius: float
+    persons: tuple[float, float, float, float]  # left, top, right, bottom (inside the box)
+
+
+def form_geometry(code: str) -> _Geometry:
+    """Positions as ``invite.form.draw_form`` draws them (tests/test_evidence_scan.py checks
+    them against a rendered form, so a layout change cannot go unnoticed)."""
+    from invite import layout as L
+    from invite.form import FIELDS_TOP, QR_QUIET_MODULES, QR_SIZE, TITLE_TOP, qr_modules, qr_payload
+
+    count = len(qr_modules(qr_payload(code)))
+    unit = QR_SIZE / (count + 2 * QR_QUIET_MODULES)
+    box_left, box_top = L.TEXT_RIGHT - QR_SIZE, TITLE_TOP - 8
+    left = L.MARGIN_LEFT
+    persons_top = FIELDS_TOP + 29 - 5
+    return _Geometry(
+        qr_left=box_left + QR_QUIET_MODULES * unit,
+        qr_top=box_top + QR_QUIET_MODULES * unit,
+        qr_side=count * unit,
+        ja=(left + 2.5, FIELDS_TOP + 7 - 1.3),
+        nein=(left + 2.5, FIELDS_TOP + 15 - 1.3),
+        tick_radius=1.6,
+        persons=(left + 46, persons_top + 1.2, left + 64, persons_top + 6.3),
+    )
+
+
+def _read_ticks(image: Any, position: Any, code: str, name: str) -> ScanReading:
+    """Map form millimetres to image pixels through the QR corners (rotation and scale of the
+    scan included), then look for ink in the two Teilnahme circles and the persons box."""
+    geo = form_geometry(code)
+    tl, tr, bl = position.top_left, position.top_right, position.bottom_left
+    ux = ((tr.x - tl.x) / geo.qr_side, (tr.y - tl.y) / geo.qr_side)  # pixels per mm along x
+    uy = ((bl.x - tl.x) / geo.qr_side, (bl.y - tl.y) / geo.qr_side)
+
+    def pixel(x_mm: float, y_mm: float) -> tuple[float, float]:
+        dx, dy = x_mm - geo.qr_left, y_mm - geo.qr_top
+        return tl.x + dx * ux[0] + dy * uy[0], tl.y + dx * ux[1] + dy * uy[1]
+
+    gray = image.convert("L")
+    pixels = gray.load()
+    width, height = gray.size
+
+    def ink(points: list[tuple[float, float]]) -> float:
+        dark = total = 0
+        for x_mm, y_mm in points:
+            x, y = pixel(x_mm, y_mm)
+            if 0 <= x < width and 0 <= y < height:
+                total += 1
+                dark += pixels[int(x), int(y)] < DARK
+        return dark / total if total else 0.0
+
+    step = 0.2  # mm
+
+    def disc(cx: float, cy: float, r: float) -> list[tuple[float, float]]:
+        n = int(r / step)
+        return [
+            (cx + i * step, cy + j * step)
+            for i in range(-n, n + 1)
+            for j in range(-n, n + 1)
+            if (i * i + j * j) * step * step <= r * r
+        ]
+
+    yes, no = ink(disc(*geo.ja, geo.tick_radius)), ink(disc(*geo.nein, geo.tick_radius))
+    left, top, right, bottom = geo.persons
+    box = [
+        (left + i * step, top + j * step)
+        for i in range(int((right - left) / step))
+        for j in range(int((bottom - top) / step))
+    ]
+    teilnahme = ""
+    if yes >= TICKED and no <= CLEAN:
+        teilnahme = "ja"
+    elif no >= TICKED and yes <= CLEAN:
+        teilnahme = "nein"
+    return ScanReading(name, teilnahme, ink(box) >= INKED)

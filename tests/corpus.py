@@ -26,7 +26,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 
 import pypdfium2
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from pypdf import PdfReader, PdfWriter
 
 from invite import layout as L
@@ -226,7 +226,13 @@ class Corpus:
     # -- scans -----------------------------------------------------------------------------
 
     def scan_image(
-        self, nr: str, *, tick: str | None = "ja", angle: float = 2.0, dpi: int = 150
+        self,
+        nr: str,
+        *,
+        tick: str | None = "ja",
+        persons: str = "",
+        angle: float = 2.0,
+        dpi: int = 150,
     ) -> Image.Image:
         """The blank form printed, ticked by hand, scanned: rotated, blurred and noisy."""
         page = pypdfium2.PdfDocument(self.form(nr))[0]
@@ -239,6 +245,11 @@ class Corpus:
             r = 2.2 * px
             draw.line((cx - r, cy - r, cx + r, cy + r), fill=20, width=max(2, int(0.6 * px)))
             draw.line((cx - r, cy + r, cx + r, cy - r), fill=20, width=max(2, int(0.6 * px)))
+        if persons:
+            px = dpi / 25.4
+            font = ImageFont.load_default(size=int(6 * px))
+            box_left, box_top = (L.MARGIN_LEFT + 48) * px, (FIELDS_TOP + 29 - 5) * px
+            ImageDraw.Draw(image).text((box_left, box_top), persons, fill=30, font=font)
         image = image.rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=255)
         image = image.filter(ImageFilter.GaussianBlur(0.6))
         noise = Image.effect_noise(image.size, 40).convert("L")
@@ -266,7 +277,7 @@ class Corpus:
 
 def build_corpus(campaign: Campaign, state: State) -> list[Case]:
     """Every case, good ones interleaved with hostile ones (the next good reply must still be
-    processed). Needs at least 40 invitees with e-mail addresses (``example_rows(40)``)."""
+    processed). Needs 42 invitees with e-mail addresses (``example_rows(42)``)."""
     c = Corpus(campaign, state)
     good = _good_cases(c)
     hostile = _hostile_cases(c)
@@ -309,15 +320,21 @@ def _good_cases(c: Corpus) -> list[Case]:
     # Scans (printed, ticked by hand, scanned) ---------------------------------------------
     add(Case("scan-jpeg", "scan", c.reply("scan-jpeg", "7", "Anbei mein Formular als Foto.",
         attachments=[("IMG_2041.jpg", c.scan_jpeg("7"), "image/jpeg")]),
-        "unclear", "7", "pruefen", None, "qr", "eingescanntes Formular"))  # fmt: skip
+        "answer", "7", "zusage", 1, "qr"))  # fmt: skip
     add(Case("scan-pdf-unknown-sender", "scan", c.reply("scan-pdf-unknown-sender", "8", "Formular anbei.",
         sender="Poststelle <poststelle@verein.example>", threaded=False, subject="Scan",
         attachments=[("Scan_20190116.pdf", c.scan_pdf("8", tick="nein"), PDF)]),
-        "unclear", "8", "pruefen", None, "qr", "eingescanntes Formular"))  # fmt: skip
+        "answer", "8", "absage", None, "qr"))  # fmt: skip
     add(Case("scan-tiff-fax", "scan", c.reply("scan-tiff-fax", "9", "",
         sender="Fax-Server <fax@verein.example>", threaded=False, subject="Fax von 0251 123456",
         attachments=[("fax.tif", c.scan_tiff("9"), "image/tiff")]),
-        "unclear", "9", "pruefen", None, "qr", "eingescanntes Formular"))  # fmt: skip
+        "answer", "9", "zusage", 1, "qr"))  # fmt: skip
+    add(Case("scan-no-tick", "scan", c.reply("scan-no-tick", "41", "Anbei.",
+        attachments=[("scan.pdf", c.scan_pdf("41", tick=None), PDF)]),
+        "unclear", "41", "pruefen", None, "qr", "nicht eindeutig"))  # fmt: skip
+    add(Case("scan-persons-by-hand", "scan", c.reply("scan-persons-by-hand", "42", "Anbei.",
+        attachments=[("scan.jpg", c.scan_jpeg("42", persons="3"), "image/jpeg")]),
+        "unclear", "42", "pruefen", None, "qr", "von Hand"))  # fmt: skip
     add(Case("scan-with-text", "scan", c.reply("scan-with-text", "10", "Wir kommen gerne zu zweit, das Formular hängt an.",
         attachments=[("formular.jpg", c.scan_jpeg("10"), "image/jpeg")]),
         "answer", "10", "zusage", 2, "qr"))  # fmt: skip

@@ -16,7 +16,7 @@ from invite.answers import (
     reply_text,
     sentence_answer,
 )
-from invite.evidence import FormFields
+from invite.evidence import FormFields, ScanReading
 from invite.mailparse import IncomingMail, parse_mail
 
 CODE = "K7Q2M9XA"
@@ -160,9 +160,21 @@ def test_form_fields() -> None:
     assert not disagree.sure and "Widersprüchliche" in disagree.unsure
 
 
-def test_scanned_form_without_words_is_to_be_checked() -> None:
-    reading = read_answer(mail("Anbei."), scans=["scan.jpg"])
-    assert not reading.sure and "eingescanntes Formular „scan.jpg“" in reading.unsure
+def test_scanned_forms() -> None:
+    unclear = read_answer(mail("Anbei."), scans=[ScanReading("scan.jpg")])
+    assert not unclear.sure and "eingescanntes Formular „scan.jpg“" in unclear.unsure
+    yes = read_answer(mail("Anbei."), scans=[ScanReading("scan.jpg", "ja")])
+    assert (yes.answer, yes.persons, yes.sure, yes.origins) == ("zusage", None, True, ("scan",))
+    by_hand = read_answer(
+        mail("Anbei."), scans=[ScanReading("scan.jpg", "ja", persons_written=True)]
+    )
+    assert not by_hand.sure and "von Hand" in by_hand.unsure
+    no = read_answer(mail("Anbei."), scans=[ScanReading("scan.jpg", "nein", persons_written=True)])
+    assert (no.answer, no.sure) == ("absage", True)
+    contradicted = read_answer(
+        mail("Wir kommen gerne zu zweit."), scans=[ScanReading("s.jpg", "nein")]
+    )
+    assert not contradicted.sure and "Widersprüchliche" in contradicted.unsure
 
 
 def test_unsure_cases_quote_the_sentence() -> None:
