@@ -4,10 +4,11 @@ minimal SMTP sink, interleaved over several rounds, and print messages per secon
     python benchmarks/bench_send.py [N] [ROUNDS]
 
 Each message carries the invitee's letter and form, the shared programme and a calendar entry.
-Letters are rendered once before any timing. Our figure is the whole step (`run_send`: read
-the contact list, check the letters are current, compose, send, keep the ledger); mailmerge's
-is its core loop (render template + send, called through its API, no printing) with the same
-files attached. The sink runs in its own process, speaks just enough SMTP and discards the
+Letters are rendered once before any timing. mailmerge's figure is its core loop (render the
+template + send, called through its API, no printing) with the same files attached. Ours is
+printed twice: the same scope (from the confirmation on: render, compose, send, keep the
+ledger) and the whole step (`run_send`, which also reads the contact list and checks that
+every letter is current). The sink runs in its own process, speaks just enough SMTP and discards the
 data, so it never is the bottleneck (aiosmtpd would be). Target: median ratio ≥ 3.
 """
 
@@ -129,10 +130,17 @@ def reset_ledger(campaign: Campaign) -> None:
         state.conn.execute("DELETE FROM deliveries")
 
 
-def run_invite(campaign: Campaign) -> int:
-    result = run_send(campaign, SendOptions())
+def run_invite(campaign: Campaign) -> tuple[int, float, float]:
+    """(messages, seconds for the whole step, seconds from the confirmation on: compose,
+    send and ledger — the same scope as mailmerge's loop)."""
+    marks: list[float] = []
+    start = time.perf_counter()
+    result = run_send(
+        campaign, SendOptions(), confirm=lambda plan: marks.append(time.perf_counter()) or True
+    )
+    end = time.perf_counter()
     assert not result.delivery.failed and not result.delivery.stopped, result.delivery
-    return len(result.delivery.sent)
+    return len(result.delivery.sent), end - start, end - marks[0]
 
 
 def prepare_mailmerge(campaign: Campaign, workdir: Path, port: int) -> tuple[object, object, list]:
@@ -198,29 +206,35 @@ def main() -> None:
         campaign = prepare(workdir, count, port)
         template, client, rows = prepare_mailmerge(campaign, workdir, port)
         print(f"{count} invitations, letters rendered in {time.perf_counter() - started:.1f} s")
-        ours, theirs = [], []
+        steps, ours, theirs = [], [], []
         for round_ in range(1, rounds + 1):
             reset_ledger(campaign)
             before = counter.value  # type: ignore[attr-defined]
-            t0 = time.perf_counter()
-            sent = run_invite(campaign)
-            ours.append(sent / (time.perf_counter() - t0))
+            sent, step_seconds, send_seconds = run_invite(campaign)
+            steps.append(sent / step_seconds)
+            ours.append(sent / send_seconds)
             t0 = time.perf_counter()
             merged = run_mailmerge(template, client, rows)
             theirs.append(merged / (time.perf_counter() - t0))
             received = counter.value - before  # type: ignore[attr-defined]
             assert received == sent + merged, (received, sent, merged)
             print(
-                f"round {round_}: invite {ours[-1]:7.1f} msg/s   mailmerge {theirs[-1]:6.1f} msg/s"
-                f"   ratio {ours[-1] / theirs[-1]:4.1f}"
+                f"round {round_}: invite sending {ours[-1]:6.1f} msg/s (whole step "
+                f"{steps[-1]:6.1f})   mailmerge {theirs[-1]:5.1f} msg/s   ratio "
+                f"{ours[-1] / theirs[-1]:4.1f} (whole step {steps[-1] / theirs[-1]:4.1f})"
             )
         ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+        step_ratios = [a / b for a, b in zip(steps, theirs, strict=True)]
         size = sum(p.stat().st_size for p in (campaign.paths.letters).iterdir()) / count
         print(f"average letter size {size / 1024:.0f} KB; sink received {counter.value} messages")  # type: ignore[attr-defined]
         print(
-            f"median: invite {statistics.median(ours):.1f} msg/s, mailmerge "
-            f"{statistics.median(theirs):.1f} msg/s, ratio {statistics.median(ratios):.2f} "
-            "(target ≥ 3)"
+            f"median: invite sending {statistics.median(ours):.1f} msg/s (whole step "
+            f"{statistics.median(steps):.1f}), mailmerge {statistics.median(theirs):.1f} msg/s"
+        )
+        print(
+            f"median ratio {statistics.median(ratios):.2f} (whole step incl. reading the "
+            f"contact list and checking the letters: {statistics.median(step_ratios):.2f}); "
+            "target ≥ 3"
         )
     sink.terminate()
 
