@@ -81,14 +81,16 @@ def register_fonts(regular: Path | None = None, bold: Path | None = None) -> Fon
 def missing_glyphs(text: str) -> list[str]:
     """Characters of ``text`` that the registered regular or bold font cannot draw."""
     missing: list[str] = []
-    for font_name in (REGULAR, BOLD):
-        face = pdfmetrics.getFont(font_name).face
-        for ch in shape(text):
-            if ch.isspace() or ch in missing:
-                continue
-            if ord(ch) not in face.charToGlyph:
-                missing.append(ch)
+    for ch in shape(text) if has_rtl(text) else text:
+        if ch not in missing and not ch.isspace() and not _drawable(ch):
+            missing.append(ch)
     return missing
+
+
+@functools.cache
+def _drawable(ch: str) -> bool:
+    """Cached per character: checking 10,000 names costs a few lookups, not a second."""
+    return all(ord(ch) in pdfmetrics.getFont(name).face.charToGlyph for name in (REGULAR, BOLD))
 
 
 def describe_glyph(ch: str) -> str:

@@ -124,7 +124,9 @@ def _read_sheet(name: str, ws: Any, hidden: tuple[str, ...], merged: tuple[str, 
     header: tuple[RawCell, ...] | None = None
     header_row = 0
     rows: list[tuple[int, tuple[RawCell, ...]]] = []
-    for row_number, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), start=1):
+    # No max_col: padding every row to MAX_COLUMNS made 10,000 rows cost 2 million cells.
+    for row_number, full_row in enumerate(ws.iter_rows(), start=1):
+        row = full_row[:MAX_COLUMNS]
         cells = tuple(
             RawCell(
                 column=get_column_letter(i + 1),
