@@ -10,7 +10,7 @@ from invite.errors import InviteError, Problem
 from invite.fonts import describe_glyph, missing_glyphs, register_fonts
 from invite.settings import Settings, load_settings
 from invite.spreadsheet import read_contact_sheet
-from invite.state import State
+from invite.state import State, ensure_not_purged
 from invite.templates import Templates
 
 
@@ -94,7 +94,9 @@ class Campaign:
         return State.open(self.paths.data)
 
     def sync(self, state: State, command: str) -> list[Invitee]:
-        """Bring the database up to date with the spreadsheet, refusing a list with errors."""
+        """Bring the database up to date with the spreadsheet, refusing a list with errors
+        (and refusing to bring personal data back after `invite purge`)."""
+        ensure_not_purged(state)
         contacts = self.read_contacts()
         if contacts.errors:
             raise ContactErrors(contacts)
