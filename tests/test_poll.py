@@ -475,3 +475,70 @@ def test_tls_context_verifies_by_default() -> None:
 
     ctx = _tls_context(ServerSettings("h", 993, "ssl", "u", None, 5))
     assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+
+
+# -- the IMAP adapter on its own ---------------------------------------------------------------
+
+
+def server_settings(account: ImapAccount, folder: str = "INBOX"):
+    from invite.settings import ServerSettings
+
+    return ServerSettings(
+        "127.0.0.1", account.ssl_port, "ssl", account.username, account.cafile, 10, folder=folder
+    )
+
+
+def test_copy_and_expunge_where_move_is_missing(dovecot: DovecotServer) -> None:
+    from invite.imap import Mailbox
+
+    account = dovecot.new_account()
+    for i in range(3):
+        dovecot.deliver(
+            account.address, f"From: a@b\r\nMessage-ID: <m{i}@x>\r\n\r\nhi\r\n".encode()
+        )
+    with Mailbox.connect(server_settings(account), account.password) as mailbox:
+        mailbox.can_move = False  # as on servers without the MOVE extension
+        folder = mailbox.ensure_folder("Anmeldungen/zugeordnet")
+        assert folder == "Anmeldungen.zugeordnet"
+        mailbox.select("INBOX")
+        uids = mailbox.uids_after(0)
+        mailbox.move(uids[:2], "Anmeldungen/zugeordnet")
+        assert mailbox.uids_after(0) == uids[2:]
+    assert sorted(message_ids(account, MATCHED)) == ["m0@x", "m1@x"]
+
+
+def test_fetch_skips_bodies_over_the_limit_and_keeps_uid_order(dovecot: DovecotServer) -> None:
+    from invite.imap import Mailbox
+
+    account = dovecot.new_account()
+    dovecot.deliver(account.address, b"From: a@b\r\nSubject: klein\r\n\r\nhi\r\n")
+    dovecot.deliver(account.address, b"From: a@b\r\nSubject: gross\r\n\r\n" + b"x" * 5000 + b"\r\n")
+    dovecot.deliver(account.address, b"From: a@b\r\nSubject: klein2\r\n\r\nhi\r\n")
+    with Mailbox.connect(server_settings(account), account.password) as mailbox:
+        mailbox.select("INBOX")
+        uids = mailbox.uids_after(0)
+        got = list(mailbox.fetch(uids, mailbox.sizes(uids), max_bytes=1000))
+    assert [uid for uid, _raw, _complete in got] == uids
+    assert [complete for _uid, _raw, complete in got] == [True, False, True]
+    assert b"Subject: gross" in got[1][1] and b"xxxx" not in got[1][1]
+
+
+def test_wait_for_news_returns_on_new_mail_with_idle_and_after_the_interval_without(
+    dovecot: DovecotServer,
+) -> None:
+    from invite.imap import Mailbox
+
+    account = dovecot.new_account()
+    with Mailbox.connect(server_settings(account), account.password) as mailbox:
+        mailbox.select("INBOX")
+        assert mailbox.can_idle
+        timer = threading.Timer(0.5, dovecot.deliver, (account.address, b"From: a@b\r\n\r\nhi\r\n"))
+        timer.start()
+        start = time.monotonic()
+        mailbox.wait_for_news(30, lambda: False)
+        assert time.monotonic() - start < 10
+        timer.join()
+        mailbox.can_idle = False
+        start = time.monotonic()
+        mailbox.wait_for_news(1.5, lambda: False)
+        assert 1.4 < time.monotonic() - start < 5
