@@ -12,13 +12,14 @@ import hashlib
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from invite import answers, evidence, matching
 from invite.campaign import Campaign
+from invite.codes import normalise_code
 from invite.errors import InviteError
 from invite.imap import ImapConnectionLost, Mailbox
-from invite.mailparse import MAX_MESSAGE_BYTES, IncomingMail, parse_mail
+from invite.mailparse import MAX_MESSAGE_BYTES, Attachment, IncomingMail, parse_mail
 from invite.state import (
     InboxRecord,
     State,
@@ -41,7 +42,7 @@ BACKOFF_START = 2.0
 BACKOFF_MAX = 300.0
 
 AskPassword = Callable[[str], str]
-Examine = Callable[[list], evidence.AttachmentReport]
+Examine = Callable[[list[Attachment]], evidence.AttachmentReport]
 
 
 @dataclass
@@ -59,13 +60,6 @@ class PollSummary:
     waiting_list: int = 0
     confirmations: int = 0
     warnings: list[str] = field(default_factory=list)
-
-    def add(self, other: PollSummary) -> None:
-        for f in fields(self):
-            if f.name == "warnings":
-                self.warnings.extend(other.warnings)
-            else:
-                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
     @property
     def set_aside(self) -> int:
@@ -93,7 +87,7 @@ class Outcome:
         return self.kind in REVIEW_KINDS or (self.kind == "bounce" and self.invitee is None)
 
 
-# -- the pure part: what does one message mean? ----------------------------------------------
+# -- what does one message mean? (pure but for ``examine``, which reads attachments) ---------
 
 
 def assess(
@@ -101,7 +95,9 @@ def assess(
     directory: matching.Directory,
     examine: Examine = evidence.examine,
 ) -> Outcome:
-    """Bounce, auto-reply, answer, unclear or unmatched — with evidence and a German reason."""
+    """Bounce, auto-reply, answer, unclear or unmatched — with evidence and a German reason.
+    Order matters: refused mail is never read further, our own messages are never answers,
+    bounces are recognised before auto-replies (they carry ``Auto-Submitted`` too)."""
     if mail.rejected:
         return Outcome("rejected", reason=mail.rejected)
     if mail.message_id and mail.message_id in directory.by_message_id:
@@ -171,8 +167,6 @@ def assess(
 
 
 def _same_code(raw: str, code: str) -> bool:
-    from invite.codes import normalise_code
-
     return normalise_code(raw) == code
 
 
