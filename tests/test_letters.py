@@ -309,6 +309,9 @@ def test_english_template_can_set_its_own_subject_and_closing(tmp_path: Path) ->
     campaign_dir = short_campaign(tmp_path, (REPO / "letters" / TEMPLATE).read_text("utf-8"))
     english = campaign_dir / "templates" / "en" / "letter.txt.j2"
     comment, _, body = english.read_text("utf-8").partition("-#}")
+    body = "\n".join(
+        line for line in body.splitlines() if not line.startswith(("Betreff:", "Grußformel:"))
+    )
     front = "\nBetreff: Networking meeting on {{ event.date_long }}\nGrußformel: Yours sincerely\n"
     english.write_text(comment + "-#}" + front + body, "utf-8")
     campaign, state = open_campaign(campaign_dir, tmp_path / "data")
