@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from invite.campaign import Campaign
 from invite.contacts import Invitee
 from invite.errors import InviteError, Problem
-from invite.templates import TEMPLATE_NAMES, template_context
+from invite.templates import LETTER_TEMPLATES, TEMPLATE_NAMES, template_context
 
 
 @dataclass
@@ -51,7 +51,7 @@ def run_check(campaign: Campaign, *, deliverability: bool = False) -> CheckRepor
         probe = Invitee(**{**sample.__dict__, "language": language})
         context = template_context(settings, probe, persons=2)
         for name in TEMPLATE_NAMES:
-            if name == "letter":
+            if name in LETTER_TEMPLATES:
                 campaign.templates.render(name, language, context)
             else:
                 campaign.templates.render_mail(name, language, context)

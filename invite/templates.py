@@ -31,7 +31,9 @@ from invite.salutation import address_block, recipient_line, salutation
 from invite.settings import Settings
 
 DEFAULT_LANGUAGE = "de"
-TEMPLATE_NAMES = ("letter", "email", "reminder", "confirmation")
+TEMPLATE_NAMES = ("letter", "email", "reminder", "confirmation", "reminder_letter")
+# Printed templates (rendered as letter text); the others are mails with a subject line.
+LETTER_TEMPLATES = ("letter", "reminder_letter")
 SUBJECT_PREFIX = "Betreff:"
 
 
@@ -145,6 +147,13 @@ def event_context(settings: Settings, language: str) -> dict[str, str]:
     }
 
 
+def letter_date(settings: Settings, language: str) -> str:
+    """The invitation letter's date, so a reminder can refer to it („Schreiben vom …“)."""
+    if language == "en":
+        return format_date(settings.letter.date, "d MMMM y", locale="en_GB")
+    return format_date(settings.letter.date, "d.M.y", locale="de_DE")
+
+
 def _hours(moment: dt.datetime) -> str:
     return f"{moment.hour}" if moment.minute == 0 else f"{moment.hour}.{moment.minute:02d}"
 
@@ -176,6 +185,7 @@ def template_context(settings: Settings, invitee: Invitee, **extra: Any) -> dict
         "code": invitee.code,
         "code_display": format_code(invitee.code) if invitee.code else "",
         "event": event_context(settings, language),
+        "letter_date": letter_date(settings, language),
         "sender": settings.sender,
         "letter": settings.letter,
         "mail": settings.mail,
