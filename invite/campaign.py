@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,9 @@ class Paths:
         return self.forms / f"Anmeldeformular-{int(invitee.number):04d}.pdf"
 
 
+SYNCED_DIGEST_KEY = "contacts_digest"
+
+
 class ContactErrors(InviteError):
     """The contact list has problems: nothing is generated until all are fixed."""
 
@@ -97,11 +101,25 @@ class Campaign:
         """Bring the database up to date with the spreadsheet, refusing a list with errors
         (and refusing to bring personal data back after `invite purge`)."""
         ensure_not_purged(state)
+        digest = self._contacts_digest()
+        if digest is not None and state.meta(SYNCED_DIGEST_KEY) == digest:
+            return state.invitees()  # unchanged since the last good sync: skip re-reading it
         contacts = self.read_contacts()
         if contacts.errors:
             raise ContactErrors(contacts)
         state.sync_invitees(contacts.invitees, command)
+        state.set_meta(SYNCED_DIGEST_KEY, digest)
         return state.invitees()
+
+    def _contacts_digest(self) -> str | None:
+        """What the last good sync depended on: the spreadsheet's bytes and the font settings."""
+        try:
+            data = self.contacts_file.read_bytes()
+        except OSError:
+            return None  # read_contacts reports it properly
+        letter = self.settings.letter
+        fonts = f"{letter.font}|{letter.font_bold}".encode()
+        return hashlib.sha256(data + b"\0" + fonts).hexdigest()
 
 
 PRINTED_FIELDS = {

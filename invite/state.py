@@ -257,8 +257,19 @@ class State:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     def secret(self) -> bytes:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
-        return bytes.fromhex(row[0])
+        return bytes.fromhex(self.meta("secret") or "")
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        if value is None:
+            self.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
+            )
 
     # -- invitees -----------------------------------------------------------------------
 
