@@ -147,8 +147,33 @@ def step(name: str, help_text: str) -> Callable[[Callable[..., Any]], click.Comm
     return wrap
 
 
-def not_built(what: str) -> None:
-    raise InviteError(f"„invite {what}“ ist noch nicht eingebaut.", exit_code=EXIT_USAGE)
+class _QuietBar:
+    """Stands in for a progress bar when nobody watches a terminal (scripts, CI, logs)."""
+
+    length = 0
+    pos = 0
+
+    def __enter__(self) -> _QuietBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, steps: int) -> None:
+        self.pos += steps
+
+
+def progress_bar(length: int, label: str) -> Any:
+    """A progress bar on stderr in a terminal; silent otherwise, so logs stay readable."""
+    if not sys.stderr.isatty():
+        return _QuietBar()
+    return click.progressbar(length=length, label=label, file=sys.stderr, show_eta=False)
+
+
+def ask_yes_no(question: str) -> bool:
+    """A German yes/no question (click.confirm would show an English [y/N])."""
+    answer = click.prompt(f"{question} [j/N]", default="n", show_default=False)
+    return answer.strip().lower() in ("j", "ja", "y", "yes")
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -190,9 +215,7 @@ def letters_cmd(ctx: click.Context, only: tuple[str, ...], **kwargs: Any) -> Non
     paths = campaign.paths
     with exclusive(paths.data, "letters"), campaign.open_state() as state:
         campaign.sync(state, "letters")
-        with click.progressbar(
-            length=1, label="PDFs werden erzeugt", file=sys.stderr, show_eta=False
-        ) as bar:
+        with progress_bar(1, "PDFs werden erzeugt") as bar:
 
             def progress(done: int, total: int) -> None:
                 bar.length = total
@@ -241,7 +264,7 @@ def _confirm_batch(what: str, invitees: list[Any], *, yes: bool, dry_run: bool) 
             "Keine Rückfrage möglich (kein Terminal). Zum Senden ohne Rückfrage --yes angeben.",
             exit_code=EXIT_USAGE,
         )
-    return click.confirm("Jetzt senden?", default=False)
+    return ask_yes_no("Jetzt senden?")
 
 
 def _ask_password() -> Callable[[str], str] | None:
@@ -297,9 +320,7 @@ def _run_with_progress(run: Callable[..., Any], confirm: Callable[[Any], bool]) 
         def confirm_and_start(plan: Any) -> bool:
             ok = confirm(plan)
             if ok and not plan.dry_run:
-                bar.append(
-                    stack.enter_context(click.progressbar(length=len(plan.to_send), label="Senden"))
-                )
+                bar.append(stack.enter_context(progress_bar(len(plan.to_send), "Senden")))
             return ok
 
         return run(
@@ -488,28 +509,38 @@ def remind_cmd(ctx: click.Context, **kwargs: Any) -> None:
         resend_unknown=kwargs.pop("resend_unknown"),
     )
     campaign = campaign_from(ctx, kwargs)
-    result = _run_with_progress(
-        lambda **ui: run_remind(campaign, options, **ui),
-        lambda plan: _confirm_batch("Erinnerungen", plan.to_send, yes=yes, dry_run=options.dry_run),
-    )
+
+    def confirm(plan: Any) -> bool:
+        if plan.post_open and not options.dry_run:
+            click.echo(
+                f"Dazu werden {len(plan.post_open)} Erinnerungsbriefe für die Post erstellt."
+            )
+        return _confirm_batch("Erinnerungen", plan.to_send, yes=yes, dry_run=options.dry_run)
+
+    result = _run_with_progress(lambda **ui: run_remind(campaign, options, **ui), confirm)
     plan = result.plan
     if result.cancelled:
-        click.echo("Abgebrochen. Es wurde nichts gesendet.")
+        click.echo("Abgebrochen. Es wurde nichts gesendet und nichts gedruckt.")
         ctx.exit(EXIT_PROBLEMS)
     ok = True
     if plan.to_send:
         ok = _delivery_summary(result.delivery, "Erinnerungen gesendet")
-    else:
+    elif not plan.post_open:
         click.echo("Niemand ist offen und noch nicht erinnert: es gibt nichts zu senden.")
+    if result.letters is not None:
+        click.echo(
+            f"Erinnerungsbriefe zum Drucken: {result.letters} ({len(plan.post_open)} Briefe)"
+        )
+    elif plan.post_open:
+        click.echo(
+            f"Probelauf: {len(plan.post_open)} Erinnerungsbriefe wären zu drucken, für "
+            + ", ".join(f"Nr. {inv.number} {inv.display_name}" for inv in plan.post_open)
+            + ". Es wurde kein Brief geschrieben."
+        )
     click.echo(f"Übersprungen (bereits erinnert): {len(plan.already_reminded)}")
     click.echo(f"Übersprungen (haben geantwortet): {len(plan.answered)}")
     if plan.not_invited:
         click.echo(f"Übersprungen (Einladung noch nicht gesendet): {len(plan.not_invited)}")
-    if plan.post_open:
-        click.echo(
-            f"Für {len(plan.post_open)} Eingeladene per Post bitte Erinnerungsbriefe drucken: "
-            + ", ".join(f"Nr. {inv.number} {inv.display_name}" for inv in plan.post_open)
-        )
     _unclear_hint(plan.unknown, "remind")
     if not ok or plan.unknown:
         ctx.exit(EXIT_PROBLEMS)
