@@ -219,11 +219,11 @@ def run_jobs(
 # -- the step ------------------------------------------------------------------------------
 
 
-def letter_text(campaign: Campaign, invitee: Invitee) -> tuple[str, str]:
+def letter_text(campaign: Campaign, invitee: Invitee, template: str = "letter") -> tuple[str, str]:
     """The letter template's language for this invitee and the rendered text."""
-    language = campaign.templates.resolve_language(invitee.language, "letter")
+    language = campaign.templates.resolve_language(invitee.language, template)
     context = template_context(campaign.settings, invitee)
-    return language, campaign.templates.render("letter", language, context)
+    return language, campaign.templates.render(template, language, context)
 
 
 def _plan(campaign: Campaign, invitees: Iterable[Invitee], prints: Fingerprints, common: str):
@@ -354,13 +354,45 @@ def _latest_batch(state: State, postal: Sequence[Invitee]) -> Path | None:
     return Path(row["file"]) if members == {inv.number for inv in postal} else None
 
 
-def print_batch_pdf(campaign: Campaign, postal: Sequence[Invitee]) -> bytes:
-    """Letters and (printed, non-fillable) forms in Nr. order, in one file for the printer."""
+@dataclass(frozen=True)
+class BatchKind:
+    """What a print batch holds: its letter template, file name, title and ledger kind."""
+
+    kind: str  # print_batches.kind
+    template: str
+    file_prefix: str
+    title: str
+    audit: str
+
+
+INVITATIONS = BatchKind(
+    "invitation", "letter", "Druckstapel", "Druckstapel", "Druckstapel erstellt"
+)
+REMINDERS = BatchKind(
+    "reminder", "reminder_letter", "Erinnerungen", "Erinnerungsbriefe", "Erinnerungsbriefe erstellt"
+)
+
+
+def print_batch_pdf(
+    campaign: Campaign,
+    postal: Sequence[Invitee],
+    batch: BatchKind = INVITATIONS,
+    dated: dt.date | None = None,
+) -> bytes:
+    """Letters and (printed, non-fillable) forms in Nr. order, in one file for the printer.
+
+    ``dated`` puts another date than the invitation's on the letters (a reminder is dated
+    the day it is printed; its text still refers to the invitation's date)."""
     settings = campaign.settings
+    layout = settings
+    if dated is not None:
+        layout = dataclasses.replace(
+            settings, letter=dataclasses.replace(settings.letter, date=dated)
+        )
     sections: list[Section] = []
     for inv in postal:
-        language, body = letter_text(campaign, inv)
-        content = letter_content(settings, inv, body, language)
+        language, body = letter_text(campaign, inv, batch.template)
+        content = letter_content(layout, inv, body, language)
         sections.append(letter_section(settings, content))
         sections.append(
             Section(
@@ -371,35 +403,49 @@ def print_batch_pdf(campaign: Campaign, postal: Sequence[Invitee]) -> bytes:
         )
     sender = settings.sender
     meta = Metadata(
-        title=f"Druckstapel: {settings.letter.subject}",
+        title=f"{batch.title}: {settings.letter.subject}",
         author=f"{sender.organisation} – {sender.office}",
         subject=f"{len(postal)} Briefe mit Anmeldeformular für den Postversand",
     )
     return build_pdf(sections, meta)
 
 
-def make_print_batch(campaign: Campaign, state: State, postal: Sequence[Invitee]) -> Path:
-    """Write the print batch and record which invitees it holds (status shows them as sent
-    by post on that date)."""
+def make_print_batch(
+    campaign: Campaign,
+    state: State,
+    postal: Sequence[Invitee],
+    batch: BatchKind = INVITATIONS,
+    *,
+    dated: dt.date | None = None,
+    command: str = COMMAND,
+) -> Path:
+    """Write the print batch and record which invitees it holds (status shows them as sent,
+    or reminded, by post on that date)."""
     postal = sorted(postal, key=lambda inv: int(inv.number))
     stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M%S")
-    path = campaign.paths.print_batches / f"Druckstapel-{stamp}.pdf"
+    path = campaign.paths.print_batches / f"{batch.file_prefix}-{stamp}.pdf"
     serial = 1
     while path.exists():  # two runs within one second must not overwrite a recorded batch
         serial += 1
-        path = campaign.paths.print_batches / f"Druckstapel-{stamp}-{serial}.pdf"
-    write_atomic(path, print_batch_pdf(campaign, postal))
+        path = campaign.paths.print_batches / f"{batch.file_prefix}-{stamp}-{serial}.pdf"
+    write_atomic(path, print_batch_pdf(campaign, postal, batch, dated))
     with state.transaction() as conn:
         cursor = conn.execute(
-            "INSERT INTO print_batches (kind, file, created_at) VALUES ('invitation', ?, ?)",
-            (str(path.resolve()), now()),
+            "INSERT INTO print_batches (kind, file, created_at) VALUES (?, ?, ?)",
+            (batch.kind, str(path.resolve()), now()),
         )
-        batch = cursor.lastrowid
+        batch_id = cursor.lastrowid
         conn.executemany(
             "INSERT INTO print_batch_items (batch, invitee) VALUES (?, ?)",
-            [(batch, inv.number) for inv in postal],
+            [(batch_id, inv.number) for inv in postal],
         )
-        State._audit(
-            conn, COMMAND, "Druckstapel erstellt", None, f"{path.name}, {len(postal)} Briefe"
-        )
+        State._audit(conn, command, batch.audit, None, f"{path.name}, {len(postal)} Briefe")
     return path
+
+
+def make_reminder_batch(
+    campaign: Campaign, state: State, postal: Sequence[Invitee], today: dt.date
+) -> Path:
+    """Reminder letters with the printed form for open postal invitees, dated ``today``
+    (``invite remind``); recorded so status shows „Erinnert am“ and no one gets two."""
+    return make_print_batch(campaign, state, postal, REMINDERS, dated=today, command="remind")
