@@ -3,8 +3,12 @@
 Open means: invited by email (the invitation is ``sent`` in the ledger), no answer of any kind
 recorded (a bounce is an answer: ``unzustellbar``), and not reminded yet — unless ``--again``
 starts another round. Reminders use the same exactly-once ledger as invitations
-(kind ``reminder``, one row per invitee and round). Postal invitees cannot be emailed; the
-step counts them so staff can print reminder letters.
+(kind ``reminder``, one row per invitee and round).
+
+Invitees reached only by post (their invitation letter was in a print batch) get a reminder
+letter instead: one print batch per run, recorded like the invitation batch, so a re-run does
+not print a second letter for the same person (again: unless ``--again``). Invitees with
+channel „beides“ are reminded by email only.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from invite.campaign import Campaign
 from invite.codes import format_code
@@ -55,7 +60,7 @@ class RemindPlan:
     answered: list[Invitee] = field(default_factory=list)
     not_invited: list[Invitee] = field(default_factory=list)
     unknown: list[Invitee] = field(default_factory=list)
-    post_open: list[Invitee] = field(default_factory=list)  # need a printed reminder
+    post_open: list[Invitee] = field(default_factory=list)  # get a printed reminder letter
     dry_run: bool = False
 
 
@@ -64,6 +69,7 @@ class RemindResult:
     plan: RemindPlan
     delivery: DeliveryResult
     cancelled: bool = False
+    letters: Path | None = None  # the print batch of reminder letters, when one was made
 
 
 def check_deadline(settings: Settings, today: dt.date, force: bool) -> None:
@@ -90,7 +96,11 @@ def plan_reminders(state: State, invitees: Sequence[Invitee], options: RemindOpt
             plan.answered.append(inv)
             continue
         if not inv.wants_email:
-            if inv.number in printed and inv.number not in reminder_letters:
+            if inv.number not in printed:
+                plan.not_invited.append(inv)
+            elif inv.number in reminder_letters and not options.again:
+                plan.already_reminded.append(inv)
+            else:
                 plan.post_open.append(inv)
             continue
         invitation = invitations.get(inv.number)
@@ -155,18 +165,26 @@ def run_remind(
     today: dt.date | None = None,
     retry_delays: tuple[float, ...] = RETRY_DELAYS,
 ) -> RemindResult:
-    """The whole step under the data folder's lock; ``confirm`` sees the plan first."""
-    from invite.letters import ensure_rendered
+    """The whole step under the data folder's lock; ``confirm`` sees the plan first (when
+    emails are due). Reminder letters are printed before the emails go out, so a mail server
+    problem cannot lose them; a dry run writes no letters."""
+    from invite.letters import ensure_rendered, make_reminder_batch
 
-    check_deadline(campaign.settings, today or dt.date.today(), options.force)
+    today = today or dt.date.today()
+    check_deadline(campaign.settings, today, options.force)
     with exclusive(campaign.paths.data, "remind"), campaign.open_state() as state:
         invitees = campaign.sync(state, "remind")
         settle_interrupted(state, "remind")
         plan = plan_reminders(state, invitees, options)
         if plan.to_send:
             ensure_rendered(campaign, state, plan.to_send)
-        if not plan.to_send or not confirm(plan):
-            return RemindResult(plan, DeliveryResult(), cancelled=bool(plan.to_send))
+            if not confirm(plan):
+                return RemindResult(plan, DeliveryResult(), cancelled=True)
+        letters = None
+        if plan.post_open and not options.dry_run:
+            letters = make_reminder_batch(campaign, state, plan.post_open, today)
+        if not plan.to_send:
+            return RemindResult(plan, DeliveryResult(), letters=letters)
         composer = ReminderComposer(campaign)
         items = [
             Outgoing(inv, "reminder", plan.rounds[inv.number], composer) for inv in plan.to_send
@@ -183,4 +201,4 @@ def run_remind(
             progress=progress,
             notice=notice,
         )
-        return RemindResult(plan, result)
+        return RemindResult(plan, result, letters=letters)
