@@ -7,29 +7,16 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook
+from workbooks import HEADERS
 
 from invite.campaign import Campaign
 from invite.contacts import parse_contacts
 from invite.spreadsheet import read_contact_sheet
 
 REPO = Path(__file__).resolve().parent.parent
-HEADER = [
-    "Nr.",
-    "Anrede",
-    "Titel",
-    "Vorname",
-    "Nachname",
-    "Organisation",
-    "Straße",
-    "PLZ",
-    "Ort",
-    "E-Mail",
-    "Versand",
-    "Sprache",
-]
 
 
-def workbook(path: Path, rows: list[list[Any]], header: list[str] = HEADER) -> Path:
+def workbook(path: Path, rows: list[list[Any]], header: list[str] = HEADERS) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = "Kontakte"

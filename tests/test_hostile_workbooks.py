@@ -11,21 +11,8 @@ from pathlib import Path
 import pytest
 from clirun import REPO, run_invite
 from openpyxl import Workbook
+from workbooks import HEADERS
 
-HEADER = [
-    "Nr.",
-    "Anrede",
-    "Titel",
-    "Vorname",
-    "Nachname",
-    "Organisation",
-    "Straße",
-    "PLZ",
-    "Ort",
-    "E-Mail",
-    "Versand",
-    "Sprache",
-]
 GOOD = [
     1,
     "Frau",
@@ -43,7 +30,7 @@ GOOD = [
 
 
 def _book(
-    path: Path, rows: list[list], header: list = HEADER, edit: Callable | None = None
+    path: Path, rows: list[list], header: list = HEADERS, edit: Callable | None = None
 ) -> None:
     wb = Workbook()
     ws = wb.active
@@ -82,7 +69,7 @@ def data_on_hidden_sheet(p: Path) -> None:
     def edit(wb: Workbook) -> None:
         wb.active.delete_rows(1, 5)
         hidden = wb.create_sheet("Geheim")
-        hidden.append(HEADER)
+        hidden.append(HEADERS)
         hidden.append(GOOD)
         hidden.sheet_state = "hidden"
 
@@ -98,7 +85,7 @@ def formulas(p: Path) -> None:
 def hundred_thousand_rows(p: Path) -> None:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Kontakte")
-    ws.append(HEADER)
+    ws.append(HEADERS)
     for n in range(1, 100_001):
         ws.append([n, "", "", "", f"N{n}", "V", "", "", "", f"p{n}@example.org", "E-Mail", ""])
     wb.save(p)
@@ -160,7 +147,7 @@ def not_a_workbook_zip(p: Path) -> None:
 def truncated(p: Path) -> None:
     buffer = io.BytesIO()
     wb = Workbook()
-    wb.active.append(HEADER)
+    wb.active.append(HEADERS)
     wb.active.append(GOOD)
     wb.save(buffer)
     p.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
