@@ -342,10 +342,13 @@ class _Round:
         self.moves.setdefault(folder, []).append((uid, row))
 
     def _flush(self, last_uid: int) -> None:
-        """Move what was recorded, then remember how far we got (in that order)."""
+        """Move what was recorded, then remember how far we got (in that order). The folder
+        is noted before the move: a crash between the two leaves the message in the inbox,
+        where the next poll finds and moves it again; noted after, a moved message would
+        never be seen again and its row would name the wrong folder for good."""
         for folder, items in self.moves.items():
-            self.mailbox.move([uid for uid, _row in items], folder)
             mark_moved(self.state, [row for _uid, row in items], folder)
+            self.mailbox.move([uid for uid, _row in items], folder)
         self.moves.clear()
         save_folder_position(self.state, self.imap.folder, self.uidvalidity, last_uid)
 

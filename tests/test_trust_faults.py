@@ -1,0 +1,253 @@
+"""Trust under faults, through the real `invite` command against the real test servers: poll
+killed at random moments, SMTP servers that hang or keep dropping the line, two staff members
+at once, passwords that must never be written down, an audit log without message bodies, and
+guessed codes that must match nobody."""
+
+from __future__ import annotations
+
+import imaplib
+import os
+import random
+import re
+import signal
+import sqlite3
+import ssl
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from clirun import Result, run_invite
+from corpus import Corpus
+from imapclient import IMAPClient
+from mailservers import DovecotServer, ImapAccount, SmtpServer
+from sendkit import REPO, imap_env, make_campaign
+
+from invite.campaign import Campaign
+from invite.state import DB_FILE, State, deliveries
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def cli_args(campaign: Campaign) -> list[str]:
+    return [
+        "--campaign", str(campaign.settings.campaign_dir),
+        "--contacts", str(campaign.contacts_file),
+        "--data", str(campaign.paths.data),
+    ]  # fmt: skip
+
+
+def start_invite(*args: str, env: dict[str, str], output: bool = True) -> subprocess.Popen[str]:
+    """``invite ARGS`` in the background, as a second staff member would start it."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("INVITE_")} | env
+    pipe = subprocess.PIPE if output else subprocess.DEVNULL
+    return subprocess.Popen(
+        [sys.executable, "-m", "invite", *args],
+        cwd=REPO,
+        env=environ,
+        stdin=subprocess.DEVNULL,
+        stdout=pipe,
+        stderr=pipe,
+        text=True,
+    )
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 120) -> Result:
+    out, err = proc.communicate(timeout=timeout)
+    return Result(proc.returncode, out or "", err or "")
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.005)
+
+
+def recipients(server: SmtpServer) -> Counter[str]:
+    return Counter(rcpt for m in server.messages for rcpt in m.rcpt_tos)
+
+
+def ledger(campaign: Campaign, kind: str = "invitation") -> dict[str, str]:
+    with State.open(campaign.paths.data) as state:
+        return {d.invitee: d.state for d in deliveries(state, kind)}
+
+
+def everyone(total: int) -> Counter[str]:
+    return Counter({f"gast{i}@example.org": 1 for i in range(1, total + 1)})
+
+
+def append_all(dovecot: DovecotServer, account: ImapAccount, raws: list[bytes]) -> None:
+    """APPEND many messages to INBOX in one session (seeding is not what is tested)."""
+    ctx = ssl.create_default_context(cafile=str(account.cafile))
+    with imaplib.IMAP4_SSL(account.host, account.ssl_port, ssl_context=ctx) as imap:
+        imap.login(account.username, account.password)
+        for raw in raws:
+            typ, data = imap.append("INBOX", None, None, raw)
+            assert typ == "OK", data
+        imap.logout()
+
+
+def mailbox_ids(account: ImapAccount) -> dict[str, list[str]]:
+    """Message-IDs per folder (INBOX and the Anmeldungen folders)."""
+    out: dict[str, list[str]] = {}
+    with IMAPClient(account.host, port=account.ssl_port, ssl_context=account.ssl_context()) as c:
+        c.login(account.username, account.password)
+        for flags, _sep, name in c.list_folders():
+            if b"\\Noselect" in flags or (name != "INBOX" and not name.startswith("Anmeldungen")):
+                continue
+            c.select_folder(name, readonly=True)
+            uids = c.search("ALL")
+            data = c.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]) if uids else {}
+            out[name] = [
+                next(v for k, v in e.items() if k.startswith(b"BODY[HEADER"))
+                .decode()
+                .split(":", 1)[1]
+                .strip()
+                .strip("<>")
+                for e in data.values()
+            ]
+    return out
+
+
+def with_smtp_timeout(campaign_dir: Path, seconds: float) -> None:
+    """Set ``timeout`` in the [smtp] table of a campaign copy (the [imap] one stays)."""
+    toml = campaign_dir / "campaign.toml"
+    text = toml.read_text(encoding="utf-8")
+    head, smtp = text.split("[smtp]\n", 1)
+    smtp, hits = re.subn(r"(?m)^timeout = .*$", f"timeout = {seconds:g}", smtp, count=1)
+    assert hits == 1
+    toml.write_text(head + "[smtp]\n" + smtp, encoding="utf-8")
+
+
+# -- 1. SIGKILL while polling 200 replies ---------------------------------------------------------
+
+
+def realistic_replies(corpus: Corpus, total: int) -> dict[str, tuple[bytes, str, int | None]]:
+    """Per invitee one reply and what must be recorded: Nr. -> (raw, answer, persons)."""
+    replies: dict[str, tuple[bytes, str, int | None]] = {}
+    for i in range(1, total + 1):
+        nr, name = str(i), f"kill-{i}"
+        kind = i % 10
+        if kind in (0, 1, 2):
+            replies[nr] = (corpus.one_click(name, nr, yes=True), "zusage", 1)
+        elif kind in (3, 4):
+            replies[nr] = (corpus.one_click(name, nr, yes=False), "absage", None)
+        elif kind == 5:
+            text = "Sehr geehrte Damen und Herren,\n\nwir kommen gerne zu zweit.\n\nMit freundlichen Grüßen"
+            replies[nr] = (corpus.reply(name, nr, text), "zusage", 2)
+        elif kind == 6:
+            text = (
+                "Vielen Dank für die Einladung. Leider können wir nicht teilnehmen.\n\nViele Grüße"
+            )
+            replies[nr] = (corpus.reply(name, nr, text), "absage", None)
+        elif kind == 7:
+            replies[nr] = (corpus.reply(name, nr, "Ich bin dabei!\n\nGruß", quote="bottom"), "zusage", 1)  # fmt: skip
+        elif kind == 8:
+            text = "Vielleicht komme ich, ich melde mich nochmal."
+            replies[nr] = (corpus.reply(name, nr, text), "pruefen", None)
+        elif i % 20 == 9:
+            form = corpus.filled_form(nr, teilnahme="/ja", personen="2")
+            raw = corpus.reply(name, nr, "Anbei das ausgefüllte Anmeldeformular.",
+                               attachments=[("Anmeldeformular.pdf", form, "application/pdf")])  # fmt: skip
+            replies[nr] = (raw, "zusage", 2)
+        else:
+            replies[nr] = (corpus.reply(name, nr, "Ich nehme gerne teil.", quote="outlook"), "zusage", 1)  # fmt: skip
+    return replies
+
+
+@pytest.mark.slow
+def test_poll_killed_at_random_moments_counts_every_reply_once(
+    dovecot: DovecotServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    total = 200
+    account = dovecot.new_account()
+    env = imap_env(monkeypatch, account)
+    campaign = make_campaign(tmp_path, total)
+    with campaign.open_state() as state:
+        corpus = Corpus(campaign, state)
+    replies = realistic_replies(corpus, total)
+    append_all(dovecot, account, [raw for raw, _a, _p in replies.values()])
+    args = ["poll", *cli_args(campaign)]
+
+    seed = int(time.time())
+    rng = random.Random(seed)
+    db = sqlite3.connect(campaign.paths.data / DB_FILE, timeout=30, isolation_level=None)
+
+    def recorded() -> int:
+        return db.execute("SELECT COUNT(*) FROM inbox_messages").fetchone()[0]
+
+    def half_done() -> int:  # recorded, but the answer not yet: the crash the next run heals
+        return db.execute(
+            "SELECT COUNT(*) FROM inbox_messages m WHERE kind IN ('answer', 'unclear') "
+            "AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.message = m.id)"
+        ).fetchone()[0]
+
+    kills, runs, interrupted = 0, [], 0
+    started = time.monotonic()
+    for run in range(14):
+        before = recorded()
+        proc = start_invite(*args, env=env, output=False)
+        began = time.monotonic()
+        if run == 0 or before == total:
+            # While it starts up (contacts, login, fetch), or while a resumed run re-checks
+            # the messages already recorded and moves them.
+            time.sleep(rng.uniform(0.2, 1.2))
+        else:
+            # Spread over the processing; the 8th right when the last message is recorded,
+            # as the messages are being moved to their folders.
+            step = rng.randint(1, max(1, (total - before) // 3))
+            target = before + step if kills < 7 else total
+            wait_until(
+                lambda: recorded() >= target or proc.poll() is not None,  # noqa: B023
+                what=f"poll progress (seed {seed})",
+            )
+            time.sleep(rng.uniform(0, 0.04))
+        killed = proc.poll() is None
+        if killed:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        runs.append((recorded() - before, round(time.monotonic() - began, 2), killed))
+        doubled = db.execute(
+            "SELECT message FROM answers WHERE message IS NOT NULL "
+            "GROUP BY message HAVING COUNT(*) > 1"
+        ).fetchall()
+        assert not doubled, f"an answer was recorded twice after run {run} (seed {seed})"
+        interrupted += half_done() > 0
+        if kills >= 9:
+            break
+    db.close()
+
+    final = run_invite(*args, env=env, timeout=300)
+    assert final.code == 0, final.text
+    print(
+        f"\npoll SIGKILL (seed {seed}): {kills} kills survived in {len(runs)} runs, "
+        f"{time.monotonic() - started:.1f} s; messages recorded per run "
+        f"(count, seconds, killed): {runs}; kills between storing a message and its answer: "
+        f"{interrupted}; final poll: {' '.join(final.out.split())!r}"
+    )
+    assert kills >= 5, f"the poll finished too early to be killed often enough (seed {seed})"
+
+    with campaign.open_state() as state:
+        rows = state.conn.execute("SELECT id, message_id, moved_to FROM inbox_messages").fetchall()
+        answers = state.conn.execute(
+            "SELECT invitee, answer, persons, message FROM answers ORDER BY id"
+        ).fetchall()
+    expected_ids = {f"kill-{i}@corpus.test" for i in range(1, total + 1)}
+    assert len(rows) == total and {r["message_id"] for r in rows} == expected_ids, seed
+    assert all(r["moved_to"] for r in rows)
+    per_invitee: dict[str, list[tuple[str, int | None]]] = {}
+    for a in answers:
+        assert a["message"] is not None
+        per_invitee.setdefault(a["invitee"], []).append((a["answer"], a["persons"]))
+    expected = {nr: [(answer, persons)] for nr, (_raw, answer, persons) in replies.items()}
+    assert per_invitee == expected, seed
+
+    folders = mailbox_ids(account)
+    assert folders.get("INBOX", []) == []
+    everything = [mid for ids in folders.values() for mid in ids]
+    assert len(everything) == total and set(everything) == expected_ids, (seed, folders.keys())
