@@ -22,7 +22,14 @@ from invite.errors import InviteError
 from invite.message import MailMessage, envelope_address, new_message_id
 from invite.sent_folder import SentFolder
 from invite.settings import Settings
-from invite.smtp import OutcomeUnknown, PermanentFailure, SmtpConnection, TemporaryFailure
+from invite.smtp import (
+    OutcomeUnknown,
+    PermanentFailure,
+    ServerSilent,
+    SmtpConnection,
+    TemporaryFailure,
+    server_name,
+)
 from invite.state import (
     Delivery,
     QueueItem,
@@ -278,6 +285,12 @@ def _deliver_one(
     except OutcomeUnknown as exc:
         mark_unknown(state, delivery, str(exc), command)
         result.unknown.append((invitee, str(exc)))
+        if isinstance(exc, ServerSilent):  # the rest stays queued for a later run
+            smtp = settings.smtp
+            result.stopped = (
+                f"Der Mailserver {server_name(smtp)} antwortet nicht mehr "
+                f"(Zeitüberschreitung nach {smtp.timeout:g} s)."
+            )
         return Outcome(invitee, "unknown", str(exc))
     except InviteError as exc:  # could not (re)connect: the message never left
         mark_requeued(state, delivery.id, str(exc))

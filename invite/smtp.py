@@ -38,6 +38,11 @@ class OutcomeUnknown(DeliveryError):
     """The connection broke after the message was handed over; it may have been delivered."""
 
 
+class ServerSilent(OutcomeUnknown):
+    """No reply within the timeout after the hand-over: the server hangs. Handing it more
+    messages would only make more unknown outcomes, so the batch stops."""
+
+
 class _ConnectionLost(Exception):
     """The connection died before the hand-over; reconnecting and retrying is safe."""
 
@@ -227,6 +232,11 @@ class SmtpConnection:
             code, message = smtp.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
+            if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+                raise ServerSilent(
+                    f"Der Mailserver hat nach der Übergabe {self.server.timeout:g} s lang nicht "
+                    "geantwortet; ob er die Nachricht angenommen hat, ist unklar"
+                ) from None
             raise OutcomeUnknown(
                 "Die Verbindung brach ab, nachdem die Nachricht übergeben war "
                 f"({_text(str(exc)) or type(exc).__name__})"

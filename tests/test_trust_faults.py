@@ -16,15 +16,15 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from clirun import Result, run_invite
 from corpus import Corpus
 from imapclient import IMAPClient
-from mailservers import DovecotServer, ImapAccount, SmtpServer
-from sendkit import REPO, imap_env, make_campaign
+from mailservers import DovecotServer, ImapAccount, SmtpServer, TestCerts
+from sendkit import REPO, copy_campaign, imap_env, make_campaign, smtp_env
 
 from invite.campaign import Campaign
 from invite.state import DB_FILE, State, deliveries
@@ -251,3 +251,111 @@ def test_poll_killed_at_random_moments_counts_every_reply_once(
     assert folders.get("INBOX", []) == []
     everything = [mid for ids in folders.values() for mid in ids]
     assert len(everything) == total and set(everything) == expected_ids, (seed, folders.keys())
+
+
+# -- 2. SMTP servers that hang or keep dropping the line ----------------------------------------
+
+
+class HangingServer(SmtpServer):
+    """Takes the first ``healthy`` messages, then hangs after each DATA (an overloaded relay):
+    the reply comes only after ``stall_seconds``, long after the client gave up."""
+
+    def __init__(self, healthy: int, **kwargs: object) -> None:
+        self.healthy = healthy
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+    @property
+    def stall_seconds(self) -> float:
+        return self._stall if len(self.messages) >= self.healthy else 0.0
+
+    @stall_seconds.setter
+    def stall_seconds(self, value: float) -> None:
+        self._stall = value
+
+
+@pytest.fixture
+def hanging_server(test_certs: TestCerts) -> Iterator[HangingServer]:
+    server = HangingServer(
+        2, security="starttls", certs=test_certs, password="smtp-secret", stall_seconds=5
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_hanging_server_stops_the_batch_and_nothing_is_sent_twice(
+    tmp_path: Path,
+    hanging_server: HangingServer,
+    test_certs: TestCerts,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    total = 6
+    env = smtp_env(monkeypatch, hanging_server, test_certs.cafile)
+    copy_campaign(tmp_path / "kampagne")
+    with_smtp_timeout(tmp_path / "kampagne", 1)
+    campaign = make_campaign(tmp_path, total)
+    args = ["send", "--yes", *cli_args(campaign)]
+
+    hung = run_invite(*args, env=env)
+    stall_over = time.monotonic() + hanging_server.stall_seconds  # when a late 250 could come
+    assert hung.code == 1 and "Traceback" not in hung.text, hung.text
+    assert "Abgebrochen: Der Mailserver" in hung.err
+    assert "antwortet nicht mehr (Zeitüberschreitung nach 1 s)" in hung.err
+    assert "Ausgang unklar: 1" in hung.err and "Nr. 3 " in hung.err
+    assert "Noch nicht Gesendetes bleibt vorgemerkt" in hung.err
+    # Nothing marked sent that the server did not take; the hung one unknown; the batch
+    # stopped there instead of handing more messages to a server that does not answer.
+    assert ledger(campaign) == {
+        "1": "sent", "2": "sent", "3": "unknown", "4": "queued", "5": "queued", "6": "queued"
+    }  # fmt: skip
+    assert recipients(hanging_server) == Counter(["gast1@example.org", "gast2@example.org"])
+
+    hanging_server.healthy = 10**6  # the server works again
+    later = run_invite(*args, env=env)
+    assert later.code == 1, later.text  # the unknown one is reported, not silently resent
+    assert "Gesendet: 3" in later.out
+    assert "Unklar, ob angekommen (nicht erneut gesendet): 1 – Nr. 3" in later.err
+    assert "--resend-unknown" in later.err
+    resent = run_invite(*args, "--resend-unknown", env=env)
+    assert resent.code == 0 and "Gesendet: 1" in resent.out, resent.text
+    time.sleep(max(0.0, stall_over - time.monotonic()))
+    assert recipients(hanging_server) == everyone(total)
+    assert set(ledger(campaign).values()) == {"sent"}
+    print(f"\nhanging server, first run:\n{hung.err}")
+
+
+def test_server_dropping_the_line_every_few_messages_ends_with_one_each(
+    tmp_path: Path,
+    smtp_server_factory: Callable[..., SmtpServer],
+    test_certs: TestCerts,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    total = 20
+    server = smtp_server_factory(security="starttls", password="smtp-secret", drop_after=3)
+    env = smtp_env(monkeypatch, server, test_certs.cafile)
+    campaign = make_campaign(tmp_path, total)
+    args = ["send", "--yes", *cli_args(campaign)]
+
+    first = run_invite(*args, env=env)
+    assert first.code == 1 and "Traceback" not in first.text, first.text
+    assert "Gesendet: 15" in first.out and "Ausgang unklar: 5" in first.err
+    assert "nachdem die Nachricht übergeben war" in first.err
+    unknown = {nr for nr, st in ledger(campaign).items() if st == "unknown"}
+    assert unknown == {"4", "8", "12", "16", "20"}  # each 4th: the line died after its DATA
+    assert sum(recipients(server).values()) == 15 and max(recipients(server).values()) == 1
+
+    again = run_invite(*args, env=env)
+    assert again.code == 1 and "Unklar, ob angekommen (nicht erneut gesendet): 5" in again.err
+    assert sum(recipients(server).values()) == 15
+
+    runs = [(15, 5)]  # (sent, unknown) per run
+    while unknown and len(runs) < 6:
+        result = run_invite(*args, "--resend-unknown", env=env)
+        assert "Traceback" not in result.text
+        assert max(recipients(server).values()) == 1, "a message arrived twice"
+        unknown = {nr for nr, st in ledger(campaign).items() if st == "unknown"}
+        sent = re.search(r"Gesendet: (\d+)", result.out)
+        runs.append((int(sent.group(1)) if sent else 0, len(unknown)))
+    print(f"\ndrop after 3 per connection, {total} invitees: runs (sent, unclear) {runs}")
+    assert recipients(server) == everyone(total)
+    assert set(ledger(campaign).values()) == {"sent"}
