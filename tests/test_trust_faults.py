@@ -359,3 +359,84 @@ def test_server_dropping_the_line_every_few_messages_ends_with_one_each(
     print(f"\ndrop after 3 per connection, {total} invitees: runs (sent, unclear) {runs}")
     assert recipients(server) == everyone(total)
     assert set(ledger(campaign).values()) == {"sent"}
+
+
+# -- 3. Two staff members at once -----------------------------------------------------------------
+
+
+def refused_by(result: Result, command: str, pid: int) -> bool:
+    """The German refusal naming the running command (exit code 1, no traceback)."""
+    return (
+        result.code == 1
+        and "Fehler: Ein anderer Vorgang arbeitet gerade mit" in result.err
+        and f"(invite {command}, Prozess {pid})" in result.err
+        and "Bitte warten, bis er fertig ist" in result.err
+        and "Traceback" not in result.text
+    )
+
+
+def test_send_running_refuses_a_second_send_and_a_poll(
+    tmp_path: Path,
+    smtp_server: SmtpServer,
+    imap_account: ImapAccount,
+    test_certs: TestCerts,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    total = 5
+    env = smtp_env(monkeypatch, smtp_server, test_certs.cafile) | imap_env(
+        monkeypatch, imap_account
+    )
+    campaign = make_campaign(tmp_path, total, rate_per_minute=30)  # one every 2 s: ~8 s
+    args = cli_args(campaign)
+    first = start_invite("send", "--yes", *args, env=env)
+    wait_until(lambda: len(smtp_server.messages) >= 1 or first.poll() is not None, what="send")
+    second = start_invite("send", "--yes", *args, env=env)
+    poller = start_invite("poll", *args, env=env)
+    second_result, poll_result = finish(second), finish(poller)
+    assert first.poll() is None, "the first send ended before the others were refused"
+    first_result = finish(first)
+
+    assert first_result.code == 0 and "Gesendet: 5" in first_result.out, first_result.text
+    assert refused_by(second_result, "send", first.pid), second_result.text
+    assert refused_by(poll_result, "send", first.pid), poll_result.text
+    assert recipients(smtp_server) == everyone(total)
+    assert set(ledger(campaign).values()) == {"sent"}
+    after = run_invite("poll", *args, env=env)  # the lock is free again
+    assert after.code == 0 and "Keine neuen Nachrichten" in after.out, after.text
+    print(f"\nconcurrent send/poll while sending:\n{second_result.err}{poll_result.err}")
+
+
+def test_two_polls_at_once_one_refuses_and_nothing_is_doubled(
+    tmp_path: Path,
+    dovecot: DovecotServer,
+    smtp_server: SmtpServer,
+    test_certs: TestCerts,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    total = 5
+    account = dovecot.new_account()
+    env = smtp_env(monkeypatch, smtp_server, test_certs.cafile) | imap_env(monkeypatch, account)
+    # Confirmations at one every 2 s keep the first poll busy (inside the lock) for ~8 s.
+    campaign = make_campaign(tmp_path, total, send_confirmation=True, rate_per_minute=30)
+    with campaign.open_state() as state:
+        corpus = Corpus(campaign, state)
+    append_all(dovecot, account, [corpus.one_click(f"c{i}", str(i), yes=True) for i in range(1, 6)])
+    args = ["poll", *cli_args(campaign)]
+    first = start_invite(*args, env=env)
+    wait_until(lambda: len(smtp_server.messages) >= 1 or first.poll() is not None, what="poll")
+    second = finish(start_invite(*args, env=env))
+    assert first.poll() is None, "the first poll ended before the second was refused"
+    first_result = finish(first)
+
+    assert first_result.code == 0, first_result.text
+    assert "5 neue Nachrichten verarbeitet" in first_result.out
+    assert "Anmeldebestätigungen gesendet: 5" in first_result.out
+    assert refused_by(second, "poll", first.pid), second.text
+    again = run_invite(*args, env=env)
+    assert again.code == 0 and "Keine neuen Nachrichten" in again.out, again.text
+    with campaign.open_state() as state:
+        assert state.conn.execute("SELECT COUNT(*) FROM inbox_messages").fetchone()[0] == total
+        assert state.conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == total
+    assert recipients(smtp_server) == everyone(total)  # one confirmation each
+    folders = mailbox_ids(account)
+    assert folders.get("INBOX", []) == [] and sum(len(ids) for ids in folders.values()) == total
