@@ -5,6 +5,7 @@ guessed codes that must match nobody."""
 
 from __future__ import annotations
 
+import base64
 import imaplib
 import os
 import random
@@ -15,6 +16,7 @@ import ssl
 import subprocess
 import sys
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -440,3 +442,93 @@ def test_two_polls_at_once_one_refuses_and_nothing_is_doubled(
     assert recipients(smtp_server) == everyone(total)  # one confirmation each
     folders = mailbox_ids(account)
     assert folders.get("INBOX", []) == [] and sum(len(ids) for ids in folders.values()) == total
+
+
+# -- 4. Passwords are never written down -------------------------------------------------------------
+
+SMTP_SECRET = "Kw7-Rathaus-Smtp-Q9zXv"
+IMAP_SECRET = "Kw7-Rathaus-Imap-P3mVt"
+WRONG_SECRETS = ("Falsch-Smtp-Z8r2Lq", "Falsch-Imap-H5n1Wd")
+
+
+def secret_forms(secret: str) -> list[bytes]:
+    """How a password could end up in a file: as text (UTF-8 or UTF-16), base64 on its own, or
+    inside an SMTP AUTH PLAIN exchange."""
+    forms = [secret.encode(), secret.encode("utf-16-le"), base64.b64encode(secret.encode())]
+    forms.append(base64.b64encode(f"\0invite\0{secret}".encode()))
+    return forms
+
+
+def readable_bytes(path: Path) -> bytes:
+    """A file's bytes, and for workbooks (zip) also their unpacked members."""
+    data = path.read_bytes()
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            data += b"".join(archive.read(name) for name in archive.namelist())
+    return data
+
+
+def test_passwords_appear_in_no_output_and_no_file(
+    tmp_path: Path,
+    smtp_server_factory: Callable[..., SmtpServer],
+    test_certs: TestCerts,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    smtp = smtp_server_factory(security="starttls", username="invite", password=SMTP_SECRET)
+    imap_server = DovecotServer(certs=test_certs, password=IMAP_SECRET).start()
+    try:
+        account = imap_server.new_account()
+        env = smtp_env(monkeypatch, smtp, test_certs.cafile) | imap_env(monkeypatch, account)
+        assert env["INVITE_SMTP_PASSWORD"] == SMTP_SECRET
+        assert env["INVITE_IMAP_PASSWORD"] == IMAP_SECRET
+        campaign = make_campaign(tmp_path, 4, save_copy_to_sent=True, send_confirmation=True)
+        args = cli_args(campaign)
+        results = [run_invite("send", "--dry-run", *args, env=env)]
+        # Keep a reader open so the write-ahead log stays on disk to be searched, too.
+        db = sqlite3.connect(campaign.paths.data / DB_FILE)
+        db.execute("SELECT COUNT(*) FROM deliveries").fetchone()
+        wrong_smtp = {**env, "INVITE_SMTP_PASSWORD": WRONG_SECRETS[0]}
+        results.append(run_invite("send", "--yes", *args, env=wrong_smtp))
+        assert results[-1].code != 0 and "Benutzername oder Passwort falsch" in results[-1].err
+        results.append(run_invite("send", "--yes", *args, env=env))
+        assert results[-1].code == 0 and "Gesendet: 4" in results[-1].out, results[-1].text
+        with campaign.open_state() as state:
+            codes = {inv.number: inv.code for inv in state.invitees()}
+        for nr in ("1", "2"):
+            imap_server.deliver(
+                account.address,
+                f"From: gast{nr}@example.org\r\nTo: anmeldung-vernetzung@stadt-muenster.de\r\n"
+                f"Subject: Zusage {codes[nr]}\r\nMessage-ID: <z{nr}@example.org>\r\n\r\n"
+                "Ich nehme teil.\r\n".encode(),
+            )
+        wrong_imap = {**env, "INVITE_IMAP_PASSWORD": WRONG_SECRETS[1]}
+        results.append(run_invite("poll", *args, env=wrong_imap))
+        assert results[-1].code != 0 and "Anmeldung am IMAP-Server" in results[-1].err
+        results.append(run_invite("poll", *args, env=env))
+        assert results[-1].code == 0, results[-1].text
+        assert "Anmeldebestätigungen gesendet: 2" in results[-1].out
+        results.append(run_invite("status", *args, env=env))
+        assert results[-1].code == 0, results[-1].text
+        assert len(smtp.messages) == 6 and all(m.auth_user == "invite" for m in smtp.messages)
+
+        files = [p for p in tmp_path.rglob("*") if p.is_file()]
+        names = {p.name for p in files}
+        assert {DB_FILE, f"{DB_FILE}-wal", "campaign.toml", "kontakte.xlsx"} <= names
+        assert any(p.suffix == ".eml" for p in files) and any(p.suffix == ".xlsx" for p in files)
+        leaks = [
+            f"{where}: {secret}"
+            for secret in (SMTP_SECRET, IMAP_SECRET, *WRONG_SECRETS)
+            for form in secret_forms(secret)
+            for where, data in [
+                *((f"Ausgabe von Lauf {i}", r.text.encode()) for i, r in enumerate(results)),
+                *((str(p), readable_bytes(p)) for p in files),
+            ]
+            if form in data
+        ]
+        db.close()
+        # The search does find a password where one is written: the test server's own config.
+        assert IMAP_SECRET.encode() in readable_bytes(imap_server.dir / "dovecot.conf")
+    finally:
+        imap_server.cleanup()
+    assert leaks == []
+    print(f"\npasswords: searched {len(results)} runs' output and {len(files)} files, no leak")
