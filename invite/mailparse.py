@@ -303,12 +303,17 @@ def decode_words(value: object) -> str:
         chunks = decode_header(text)
     except Exception:
         return text
-    out = []
+    out: list[str] = []
+    was_encoded: bool | None = None
     for chunk, charset in chunks:
-        if isinstance(chunk, bytes):
-            out.append(decode_bytes(chunk, charset or "us-ascii"))
-        else:
-            out.append(chunk)
+        piece = decode_bytes(chunk, charset or "us-ascii") if isinstance(chunk, bytes) else chunk
+        encoded = charset is not None
+        # decode_header drops the space between an encoded word and plain text after it
+        # ("=?utf-8?q?=E2=80=93?= Ihr" -> "–Ihr"); that space is part of the text (RFC 2047).
+        if out and encoded != was_encoded and piece[:1].strip() and out[-1][-1:].strip():
+            out.append(" ")
+        out.append(piece)
+        was_encoded = encoded
     return "".join(out)
 
 

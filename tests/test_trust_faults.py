@@ -6,6 +6,7 @@ guessed codes that must match nobody."""
 from __future__ import annotations
 
 import base64
+import email.policy
 import imaplib
 import os
 import random
@@ -19,6 +20,7 @@ import time
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,8 @@ from mailservers import DovecotServer, ImapAccount, SmtpServer, TestCerts
 from sendkit import REPO, copy_campaign, imap_env, make_campaign, smtp_env
 
 from invite.campaign import Campaign
+from invite.poll import poll
+from invite.send import SendOptions, run_send
 from invite.state import DB_FILE, State, deliveries
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -532,3 +536,88 @@ def test_passwords_appear_in_no_output_and_no_file(
         imap_server.cleanup()
     assert leaks == []
     print(f"\npasswords: searched {len(results)} runs' output and {len(files)} files, no leak")
+
+
+# -- 5. The audit log holds no message bodies ----------------------------------------------------
+
+PRIVATE = (
+    "Mein Mann Kasimir Quastenflosser liegt seit Dienstag im Clemenshospital.",
+    "Meine private Telefonnummer lautet 0251 987 654 321.",
+    "Unser Vereinskonto bei der Sparkasse ist leider gepfändet worden.",
+)
+MAYBE = "Vielleicht komme ich mit meiner Kollegin Frau Zwiebelkuchen."
+QUESTION = "Gibt es im Rathaus einen Aufzug für Rollstuhlfahrende?"
+
+
+def reply_to(received: object, text: str, number: int) -> bytes:
+    """What a mail program makes of "Antworten": threaded, the invitation quoted below."""
+    original = received.message  # type: ignore[attr-defined]
+    quoted = "\n".join(
+        "> " + line for line in original.get_body(("plain",)).get_content().split("\n")
+    )
+    msg = EmailMessage()
+    msg["From"] = str(original["To"])
+    msg["To"] = "anmeldung-vernetzung@stadt-muenster.de"
+    msg["Subject"] = f"AW: {original['Subject']}"
+    msg["Message-ID"] = f"<antwort-{number}@example.org>"
+    msg["In-Reply-To"] = msg["References"] = str(original["Message-ID"])
+    msg.set_content(f"{text}\n\nAm 15.01.2019 schrieb Stadt Münster:\n{quoted}\n")
+    return msg.as_bytes(policy=email.policy.SMTP)
+
+
+def test_no_message_body_in_the_audit_log_and_at_most_a_quoted_sentence_for_review(
+    tmp_path: Path,
+    smtp_server: SmtpServer,
+    imap_account: ImapAccount,
+    dovecot: DovecotServer,
+    test_certs: TestCerts,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    imap_env(monkeypatch, imap_account)
+    campaign = make_campaign(tmp_path, 4)
+    assert len(run_send(campaign, SendOptions()).delivery.sent) == 4
+    essay = " ".join(
+        f"Absatz {i}: Wir engagieren uns seit Jahren für Geflüchtete." for i in range(60)
+    )
+    texts = {
+        "gast1@example.org": f"Wir kommen gerne zu zweit. {PRIVATE[0]}",
+        "gast2@example.org": f"{MAYBE} {PRIVATE[1]}",
+        "gast3@example.org": f"Ich nehme gerne teil. {QUESTION}\n\n{essay}",
+        "gast4@example.org": f"Leider kann ich nicht teilnehmen. {PRIVATE[2]}",
+    }
+    for number, received in enumerate(smtp_server.messages, start=1):
+        dovecot.deliver(
+            imap_account.address, reply_to(received, texts[received.rcpt_tos[0]], number)
+        )
+    summary = poll(campaign)
+    assert (summary.new, summary.answers, summary.unclear) == (4, 3, 1)
+
+    with campaign.open_state() as state:
+        audit = [" ".join(str(v) for v in tuple(r)) for r in state.audit_log()]
+        inbox = state.conn.execute(
+            "SELECT reason, evidence, subject FROM inbox_messages"
+        ).fetchall()
+        notes = state.conn.execute("SELECT note, participants FROM answers").fetchall()
+    stored = b"".join(p.read_bytes() for p in campaign.paths.data.glob(f"{DB_FILE}*"))
+    invitation = smtp_server.messages[0].message.get_body(("plain",)).get_content()
+    invitation_lines = [line for line in invitation.splitlines() if len(line) > 40]
+    body_sentences = [*PRIVATE, MAYBE, QUESTION, "Wir kommen gerne zu zweit", "Absatz 30"]
+
+    # The audit log says what was sent and received, and when: never a word of a body.
+    assert any("Nachricht erhalten" in line for line in audit)
+    assert [s for s in body_sentences if any(s in line for line in audit)] == []
+    # Nowhere in the database (free pages and write-ahead log included): the private
+    # sentences, the long text, the quoted invitation.
+    for text in [*PRIVATE, "Wir kommen gerne zu zweit", "Absatz 30", "Absatz 0", *invitation_lines]:
+        assert text.encode() not in stored, text
+    # What review needs, and only that: the unclear sentence as the reason, a question as a
+    # note, each a short excerpt (reasons ≤ 1000 characters, notes ≤ 1000).
+    assert [r["reason"] for r in inbox if MAYBE in r["reason"]] != []
+    assert [n["note"] for n in notes if QUESTION in n["note"]] != []
+    assert all(len(r["reason"]) <= 1000 for r in inbox) and all(
+        len(n["note"]) <= 1000 for n in notes
+    )
+    # The header lines shown for review are kept as they were sent (the subject here).
+    subjects = {f"AW: {m.message['Subject']}" for m in smtp_server.messages}
+    assert {r["subject"] for r in inbox} == subjects
