@@ -31,7 +31,9 @@ from mailservers import DovecotServer, ImapAccount, SmtpServer, TestCerts
 from sendkit import REPO, copy_campaign, imap_env, make_campaign, smtp_env
 
 from invite.campaign import Campaign
-from invite.poll import poll
+from invite.codes import ALPHABET, CODE_LENGTH, format_code
+from invite.mailparse import parse_mail
+from invite.poll import assess, directory_of, poll
 from invite.send import SendOptions, run_send
 from invite.state import DB_FILE, State, deliveries
 
@@ -621,3 +623,52 @@ def test_no_message_body_in_the_audit_log_and_at_most_a_quoted_sentence_for_revi
     # The header lines shown for review are kept as they were sent (the subject here).
     subjects = {f"AW: {m.message['Subject']}" for m in smtp_server.messages}
     assert {r["subject"] for r in inbox} == subjects
+
+
+# -- 6. A guessed code matches nobody ----------------------------------------------------------------
+
+
+def one_click_from_stranger(code: str) -> bytes:
+    """The one-click answer ("Zusage <CODE>"), sent by someone who is not on the list."""
+    return (
+        "From: Unbekannt <angreifer@example.net>\r\nTo: anmeldung-vernetzung@stadt-muenster.de\r\n"
+        f"Subject: Zusage {code}\r\nMessage-ID: <{code}@example.net>\r\n\r\n"
+        f"Ich nehme teil. Anmeldecode: {format_code(code)}\r\n"
+    ).encode()
+
+
+def test_guessed_codes_match_nobody(tmp_path: Path) -> None:
+    invitees, guesses = 400, 10_000
+    campaign = make_campaign(tmp_path, invitees)
+    with campaign.open_state() as state:
+        campaign.sync(state, "test")
+        directory = directory_of(state, campaign)
+    real = set(directory.by_code)
+    assert len(real) == invitees
+    rng = random.Random(20190131)
+    guessed = ["".join(rng.choice(ALPHABET) for _ in range(CODE_LENGTH)) for _ in range(guesses)]
+    near = []  # every real code with one character changed (a typo or a try next door)
+    for code in sorted(real):
+        at = rng.randrange(CODE_LENGTH)
+        other = rng.choice([c for c in ALPHABET if c != code[at]])
+        near.append(code[:at] + other + code[at + 1 :])
+    lucky = [c for c in guessed + near if c in real]  # a right guess is the secret itself
+    matched = [
+        (code, outcome.invitee)
+        for code in guessed + near
+        if code not in real
+        and (outcome := assess(parse_mail(one_click_from_stranger(code)), directory)).invitee
+    ]
+    outcomes = {assess(parse_mail(one_click_from_stranger(c)), directory).kind for c in near[:50]}
+    # The same message with a real code does reach its invitee: the matcher is not just blind.
+    control = assess(parse_mail(one_click_from_stranger(min(real))), directory)
+    chance = invitees / len(ALPHABET) ** CODE_LENGTH
+    print(
+        f"\nguessed codes: {guesses} random + {len(near)} one character off against "
+        f"{invitees} invitees: {len(matched)} matched, {len(lucky)} happened to be real; "
+        f"chance per guess {invitees} / 32^8 = {chance:.1e} (1 in {1 / chance:,.0f}), "
+        f"for all {guesses} guesses {guesses * chance:.1e}"
+    )
+    assert matched == [] and lucky == []
+    assert outcomes == {"unmatched"}
+    assert control.kind == "answer" and control.invitee == directory.by_code[min(real)]
