@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import email.policy
 import imaplib
+import json
 import os
 import random
 import re
@@ -676,3 +677,74 @@ def test_guessed_codes_match_nobody(tmp_path: Path) -> None:
     assert matched == [] and lucky == []
     assert outcomes == {"unmatched"}
     assert control.kind == "answer" and control.invitee == directory.by_code[min(real)]
+
+
+# -- 7. Nothing leaves the machine but the configured mail traffic ------------------------------
+
+WATCHED = """\
+import json, runpy, sys
+log = open(sys.argv.pop(1), "a", encoding="utf-8")
+def hook(event, args):
+    if event == "socket.connect":
+        log.write(json.dumps(["connect", repr(args[1])]) + "\\n")
+    elif event == "socket.getaddrinfo":
+        log.write(json.dumps(["lookup", repr(args[0]), repr(args[1])]) + "\\n")
+    elif event in ("socket.sendto", "urllib.Request", "http.client.connect"):
+        log.write(json.dumps([event, repr(args[1:])]) + "\\n")
+    else:
+        return
+    log.flush()
+sys.addaudithook(hook)
+sys.argv[0] = "invite"
+runpy.run_module("invite", run_name="__main__")
+"""
+
+
+def test_every_step_talks_only_to_the_configured_smtp_and_imap_servers(
+    tmp_path: Path,
+    smtp_server: SmtpServer,
+    dovecot: DovecotServer,
+    test_certs: TestCerts,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    account = dovecot.new_account()
+    env = smtp_env(monkeypatch, smtp_server, test_certs.cafile) | imap_env(monkeypatch, account)
+    campaign = make_campaign(tmp_path, 4, save_copy_to_sent=True, send_confirmation=True)
+    wrapper, log = tmp_path / "beobachtet.py", tmp_path / "verbindungen.jsonl"
+    wrapper.write_text(WATCHED, encoding="utf-8")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("INVITE_")} | env
+
+    def run(*args: str) -> None:
+        proc = subprocess.run(
+            [sys.executable, str(wrapper), str(log), *args, *cli_args(campaign)],
+            cwd=REPO, env=environ, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
+
+    run("check")
+    run("letters")
+    run("send", "--yes")
+    with campaign.open_state() as state:
+        code = state.invitee("1").code  # type: ignore[union-attr]
+    dovecot.deliver(account.address, one_click_from_stranger(code).replace(b"angreifer@example.net", b"gast1@example.org"))  # fmt: skip
+    run("poll")
+    run("record", "2", "absage")
+    run("remind", "--yes", "--force")
+    run("status")
+    run("teilnehmerliste")
+    run("purge", "--yes")
+
+    events = [tuple(json.loads(line)) for line in log.read_text(encoding="utf-8").splitlines()]
+    allowed = {
+        ("connect", repr(("127.0.0.1", smtp_server.port))),
+        ("connect", repr(("127.0.0.1", account.ssl_port))),
+        ("lookup", repr("127.0.0.1"), repr(smtp_server.port)),
+        ("lookup", repr("127.0.0.1"), repr(account.ssl_port)),
+    }
+    seen = Counter(events)
+    print(f"\nnetwork use of check, letters, send, poll, record, remind, status, "
+          f"teilnehmerliste, purge: {dict(seen)}")  # fmt: skip
+    assert set(seen) <= allowed, set(seen) - allowed
+    assert ("connect", repr(("127.0.0.1", smtp_server.port))) in seen  # the hook does see them
+    assert ("connect", repr(("127.0.0.1", account.ssl_port))) in seen
