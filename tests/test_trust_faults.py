@@ -1,7 +1,7 @@
 """Trust under faults, through the real `invite` command against the real test servers: poll
 killed at random moments, SMTP servers that hang or keep dropping the line, two staff members
-at once, passwords that must never be written down, an audit log without message bodies, and
-guessed codes that must match nobody."""
+at once, passwords that must never be written down, an audit log without message bodies,
+guessed codes that must match nobody, and no connection but to the configured mail servers."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ import pytest
 from clirun import Result, run_invite
 from corpus import Corpus
 from imapclient import IMAPClient
-from mailservers import DovecotServer, ImapAccount, SmtpServer, TestCerts
+from mailservers import DovecotServer, ImapAccount, ReceivedMessage, SmtpServer, TestCerts
 from sendkit import REPO, copy_campaign, imap_env, make_campaign, smtp_env
 
 from invite.campaign import Campaign
@@ -296,6 +296,7 @@ def hanging_server(test_certs: TestCerts) -> Iterator[HangingServer]:
     server.stop()
 
 
+@pytest.mark.slow
 def test_hanging_server_stops_the_batch_and_nothing_is_sent_twice(
     tmp_path: Path,
     hanging_server: HangingServer,
@@ -388,6 +389,7 @@ def refused_by(result: Result, command: str, pid: int) -> bool:
     )
 
 
+@pytest.mark.slow
 def test_send_running_refuses_a_second_send_and_a_poll(
     tmp_path: Path,
     smtp_server: SmtpServer,
@@ -419,6 +421,7 @@ def test_send_running_refuses_a_second_send_and_a_poll(
     print(f"\nconcurrent send/poll while sending:\n{second_result.err}{poll_result.err}")
 
 
+@pytest.mark.slow
 def test_two_polls_at_once_one_refuses_and_nothing_is_doubled(
     tmp_path: Path,
     dovecot: DovecotServer,
@@ -556,9 +559,9 @@ MAYBE = "Vielleicht komme ich mit meiner Kollegin Frau Zwiebelkuchen."
 QUESTION = "Gibt es im Rathaus einen Aufzug für Rollstuhlfahrende?"
 
 
-def reply_to(received: object, text: str, number: int) -> bytes:
+def reply_to(received: ReceivedMessage, text: str, number: int) -> bytes:
     """What a mail program makes of "Antworten": threaded, the invitation quoted below."""
-    original = received.message  # type: ignore[attr-defined]
+    original = received.message
     quoted = "\n".join(
         "> " + line for line in original.get_body(("plain",)).get_content().split("\n")
     )
