@@ -112,7 +112,10 @@ class Mailbox:
         except (OSError, IMAPClientError) as exc:
             raise connection_error(settings, exc) from None
         try:
-            client.login(settings.user, password)
+            if (settings.user + password).isascii():
+                client.login(settings.user, password)
+            else:  # LOGIN is ASCII-only in imaplib; AUTHENTICATE PLAIN carries UTF-8
+                client.plain_login(settings.user, password)
         except LoginError:
             _quietly(client.shutdown)
             raise InviteError(

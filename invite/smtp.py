@@ -9,6 +9,7 @@ never retried automatically.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import smtplib
 import socket
@@ -125,7 +126,7 @@ class SmtpConnection:
                 smtp.starttls(context=tls_context(server))
                 smtp.ehlo()
             if server.user:
-                smtp.login(server.user, self.password or "")
+                _login(smtp, server.user, self.password or "")
         except InviteError:
             _quietly_close(smtp)
             raise
@@ -133,7 +134,8 @@ class SmtpConnection:
             _quietly_close(smtp)
             raise InviteError(
                 f"Anmeldung am Mailserver {name} als „{server.user}“ fehlgeschlagen: "
-                f"Benutzername oder Passwort falsch ({_reply(exc.smtp_code, exc.smtp_error)})."
+                f"Benutzername oder Passwort falsch ({_reply(exc.smtp_code, exc.smtp_error)}).",
+                exit_code=2,
             ) from None
         except smtplib.SMTPNotSupportedError:
             _quietly_close(smtp)
@@ -270,6 +272,20 @@ class SmtpConnection:
             self._drop()
             raise _ConnectionLost(text or f"keine Antwort auf {step}")
         raise PermanentFailure(text)
+
+
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in; a password with umlauts goes as UTF-8 AUTH PLAIN (RFC 4616), which smtplib's
+    ASCII-only login cannot send."""
+    if (user + password).isascii():
+        smtp.login(user, password)
+        return
+    if not smtp.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("AUTH")
+    token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode("ascii")
+    code, reply = smtp.docmd("AUTH", "PLAIN " + token)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _dot_stuffed(data: bytes) -> bytes:
