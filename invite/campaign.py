@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from invite.contacts import ContactList, Invitee, parse_contacts
+from invite.contacts import LABELS, ContactList, Invitee, parse_contacts
 from invite.errors import InviteError, Problem
 from invite.fonts import describe_glyph, missing_glyphs, register_fonts
 from invite.settings import Settings, load_settings
@@ -122,14 +122,10 @@ class Campaign:
         return hashlib.sha256(data + b"\0" + fonts).hexdigest()
 
 
+# The contact fields a letter prints, by their spreadsheet header.
 PRINTED_FIELDS = {
-    "title": "Titel",
-    "first_name": "Vorname",
-    "last_name": "Nachname",
-    "organisation": "Organisation",
-    "street": "Straße",
-    "postcode": "PLZ",
-    "city": "Ort",
+    key: LABELS[key]
+    for key in ("title", "first_name", "last_name", "organisation", "street", "postcode", "city")
 }
 
 
