@@ -9,38 +9,16 @@ from pathlib import Path
 import pypdfium2
 import pytest
 import zxingcpp
+from people import AYSE, FATIMA
 from pypdf import PdfReader, PdfWriter
 
 from invite.codes import format_code
-from invite.contacts import Invitee
 from invite.fonts import register_fonts, shape
 from invite.form import FIELDS, qr_modules, qr_payload, render_form
 from invite.settings import Settings, load_settings
 
 CAMPAIGN = Path(__file__).resolve().parent.parent / "letters"
 MM_PER_INCH = 25.4
-
-AYSE = Invitee(
-    number="1",
-    salutation="Frau",
-    title="Dr.",
-    first_name="Ayşe",
-    last_name="Yılmaz",
-    organisation="Türkisch-Deutscher Kulturverein Münster e.V.",
-    street="Hammer Straße 112",
-    postcode="48153",
-    city="Münster",
-    email="a.yilmaz@tdkv-muenster.example",
-    code="K7Q2M9XA",
-)
-FATIMA = Invitee(
-    number="20",
-    salutation="Frau",
-    first_name="فاطمة",
-    last_name="حسن",
-    organisation="Syrischer Kulturverein Münster",
-    code="7TQX3M0R",
-)
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from people import AYSE
 
 from invite import layout as L
-from invite.contacts import Invitee
 from invite.settings import Settings, load_settings
 
 CAMPAIGN = Path(__file__).resolve().parent.parent / "letters"
@@ -17,21 +17,6 @@ CAMPAIGN = Path(__file__).resolve().parent.parent / "letters"
 @pytest.fixture(scope="module")
 def settings() -> Settings:
     return load_settings(CAMPAIGN, environ={})
-
-
-AYSE = Invitee(
-    number="1",
-    salutation="Frau",
-    title="Dr.",
-    first_name="Ayşe",
-    last_name="Yılmaz",
-    organisation="Türkisch-Deutscher Kulturverein Münster e.V.",
-    street="Hammer Straße 112",
-    postcode="48153",
-    city="Münster",
-    email="a.yilmaz@tdkv-muenster.example",
-    code="K7Q2M9XA",
-)
 
 
 def lines(blocks: list[L.ColumnBlock]) -> list[str]:
