@@ -140,7 +140,7 @@ def _norm_key(text: str) -> str:
     return re.sub(r"[\s.\-_/]+", "", text.casefold())
 
 
-HEADER_LOOKUP = {alias: key for key, aliases in COLUMNS.items() for alias in aliases}
+HEADER_LOOKUP = {_norm_header(alias): key for key, aliases in COLUMNS.items() for alias in aliases}
 
 
 def map_header(header: tuple[RawCell, ...]) -> tuple[dict[str, str], list[str]]:

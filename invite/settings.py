@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from invite.errors import ConfigError
 
@@ -151,8 +152,8 @@ class _Table:
 
     def tables(self, key: str) -> list[_Table]:
         value = self.data.get(key)
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise self.fail(key, "eine Liste von Tabellen [[" + self._key(key) + "]]")
+        if not value or not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(key, "mindestens eine Tabelle [[" + self._key(key) + "]]")
         return [_Table(v, f"{self._key(key)}[{i + 1}]", self.file) for i, v in enumerate(value)]
 
     def text(self, key: str, *, required: bool = True, default: str = "") -> str:
@@ -291,7 +292,7 @@ def load_settings(campaign_dir: Path, environ: Mapping[str, str] | None = None) 
         short_title=event_t.text("short_title"),
         start=event_t.datetime("start"),
         end=event_t.datetime("end"),
-        timezone=event_t.text("timezone"),
+        timezone=_timezone(event_t),
         place=event_t.text("place"),
         address=event_t.text("address"),
         rsvp_deadline=event_t.date("rsvp_deadline"),
@@ -328,17 +329,37 @@ def load_settings(campaign_dir: Path, environ: Mapping[str, str] | None = None) 
     )
 
 
+def _timezone(table: _Table) -> str:
+    name = table.text("timezone")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise table.fail("timezone", "eine Zeitzone wie „Europe/Berlin“") from None
+    return name
+
+
 def _server(root: _Table, name: str, base: Path, environ: Mapping[str, str]) -> ServerSettings:
     """Merge one [smtp]/[imap] table with its INVITE_<NAME>_* environment overrides."""
-    raw = dict(root.data.get(name) or {})
+    table = root.data.get(name)
+    if not isinstance(table, dict):
+        raise root.fail(name, f"eine Tabelle [{name}]")
+    raw = dict(table)
     prefix = f"INVITE_{name.upper()}_"
     env_keys = ["host", "port", "security", "user", "cafile"]
     if name == "imap":
         env_keys.append("folder")
     for key in env_keys:
         value = environ.get(prefix + key.upper())
-        if value is not None:
-            raw[key] = int(value) if key == "port" and value.isdigit() else value
+        if value is None:
+            continue
+        if key == "port":
+            if not value.strip().isdigit():
+                raise ConfigError(
+                    f"Umgebungsvariable {prefix}PORT: erwartet eine Portnummer (gefunden: {value!r})."
+                )
+            raw[key] = int(value)
+        else:
+            raw[key] = value.strip()
     t = _Table(raw, name, root.file)
     if "password" in raw:
         raise ConfigError(

@@ -87,6 +87,11 @@ class Templates:
             raise ConfigError(
                 f"{self.root / rel}{_line_of(exc)}: Fehler in der Vorlage: {exc}"
             ) from None
+        except Exception as exc:  # e.g. {{ event.title + 1 }}: a TypeError at render time
+            raise ConfigError(
+                f"{self.root / rel}{_line_of(exc)}: Fehler in der Vorlage "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
 
     def render_mail(self, name: str, language: str, context: dict[str, Any]) -> RenderedMail:
         """Render a mail template whose first line is ``Betreff: …``."""
