@@ -77,7 +77,7 @@ def read_contact_sheet(path: Path) -> RawSheet:
         if not visible:
             raise InviteError(f"{name}: Die Arbeitsmappe hat kein sichtbares Tabellenblatt.")
         ws = visible[0]
-        return _read_sheet(name, ws, hidden, _merged_ranges(data, wb, ws))
+        return _read_sheet(name, ws, hidden, _merged_ranges(data, ws))
     except InviteError:
         raise
     except Exception as exc:  # rows are parsed lazily: broken XML surfaces only here
@@ -108,7 +108,7 @@ def _check_zip(name: str, data: bytes) -> None:
         raise InviteError(f"{name}: Die Datei ist ein Zip-Archiv, aber keine Excel-Arbeitsmappe.")
 
 
-def _merged_ranges(data: bytes, wb: Any, ws: Any) -> tuple[str, ...]:
+def _merged_ranges(data: bytes, ws: Any) -> tuple[str, ...]:
     """Read-only worksheets hide merged cells, so look them up in the sheet's XML."""
     import re
 
