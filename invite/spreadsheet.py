@@ -7,6 +7,7 @@ must give a German message, never a traceback or an exhausted machine.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,8 +111,6 @@ def _check_zip(name: str, data: bytes) -> None:
 
 def _merged_ranges(data: bytes, ws: Any) -> tuple[str, ...]:
     """Read-only worksheets hide merged cells, so look them up in the sheet's XML."""
-    import re
-
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             xml = zf.read(ws._worksheet_path).decode("utf-8", "replace")  # noqa: SLF001
