@@ -98,6 +98,13 @@ def new_message_id(kind: str, from_address: str) -> str:
     return f"<invite.{kind}.{secrets.token_hex(12)}@{domain_of(from_address)}>"
 
 
+def bracketed_id(message_id: str) -> str:
+    """A Message-ID as RFC 5322 msg-id (``<id@host>``): incoming IDs are stored bare, and
+    mail clients only thread a reply whose In-Reply-To carries the angle brackets."""
+    bare = message_id.strip().removeprefix("<").removesuffix(">").strip()
+    return f"<{bare}>"
+
+
 @dataclass(frozen=True)
 class EncodedPart:
     """An attachment serialised once (MIME headers + base64 body, CRLF line ends); the same
@@ -205,9 +212,10 @@ def compose(
         _fold("Date", format_datetime(date)),
         _fold("Message-ID", check_header_value("Message-ID", message_id)),
     ]
-    if in_reply_to:
-        head.append(_fold("In-Reply-To", check_header_value("In-Reply-To", in_reply_to)))
-        head.append(_fold("References", in_reply_to))
+    if in_reply_to and in_reply_to.strip():
+        reply_id = bracketed_id(check_header_value("In-Reply-To", in_reply_to))
+        head.append(_fold("In-Reply-To", reply_id))
+        head.append(_fold("References", reply_id))
     head += [
         _fold_fixed("Content-Language", "en" if language == "en" else "de"),
         _fold_fixed("Auto-Submitted", "auto-generated"),

@@ -17,6 +17,7 @@ from invite.message import (
     CalendarEntries,
     MailMessage,
     Recipient,
+    bracketed_id,
     calendar_entry,
     calendar_uid,
     check_header_value,
@@ -102,6 +103,22 @@ def test_header_injection_is_refused(field: str, value: str) -> None:
 def test_more_than_one_address_is_refused() -> None:
     with pytest.raises(InviteError, match="keine gültige Adresse"):
         make(address="a@example.org, b@example.org")
+
+
+@pytest.mark.parametrize("stored", ["abc@x.de", "<abc@x.de>", " <abc@x.de> "])
+def test_a_reply_carries_the_answer_id_as_a_bracketed_msg_id(stored: str) -> None:
+    msg = compose(
+        SETTINGS.mail,
+        Recipient("Ayşe Yılmaz", "ayse@example.org"),
+        RenderedMail("Anmeldebestätigung", BODY),
+        message_id="<invite.confirmation.abc@stadt-muenster.de>",
+        date=DATE,
+        in_reply_to=stored,
+    )
+    raw = msg.data.split(b"\r\n\r\n", 1)[0]
+    assert b"\r\nIn-Reply-To: <abc@x.de>\r\n" in raw
+    assert b"\r\nReferences: <abc@x.de>\r\n" in raw
+    assert bracketed_id(stored) == "<abc@x.de>"
 
 
 def test_check_header_value_passes_ordinary_text() -> None:

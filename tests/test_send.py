@@ -503,6 +503,26 @@ def test_confirmation_once_per_zusage_with_calendar_entry(
     assert "DTSTART;TZID=Europe/Berlin:20190131T170000" in ics.get_content()
 
 
+def test_confirmation_threads_to_the_answer_stored_without_brackets(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    campaign = make_campaign(tmp_path, 1, send_confirmation=True)
+    send(campaign)
+    smtp_server.clear()
+    with State.open(campaign.paths.data) as state:
+        with state.transaction() as conn:
+            message = conn.execute(
+                "INSERT INTO inbox_messages (content_hash, message_id, folder, kind, invitee, "
+                "processed_at) VALUES ('h1', 'antwort.1@gast.example', 'INBOX', 'answer', '1', "
+                "'2019-01-12T10:00:00')"
+            ).lastrowid
+        record_answer(state, "1", "zusage", source="antwort", command="poll", message=message)
+        assert [i.number for i in send_confirmations(campaign, state).sent] == ["1"]
+    msg = smtp_server.messages[0].message
+    assert msg["In-Reply-To"] == msg["References"] == "<antwort.1@gast.example>"
+
+
 def test_no_confirmations_unless_the_settings_ask_for_them(
     tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
