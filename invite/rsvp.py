@@ -127,6 +127,7 @@ class StatusRow:
     note: str
     hint: str
     waiting_position: int | None = None
+    answer: str = ""  # the current answer (zusage …), even while the status says „prüfen“
 
     @property
     def editable(self) -> EditableCells:
@@ -209,6 +210,7 @@ def status_row(facts: Facts, waiting_position: int | None = None) -> StatusRow:
         note=_current_note(answer, facts.note),
         hint="; ".join(hints),
         waiting_position=waiting_position,
+        answer=answer.answer if answer else "",
     )
 
 
@@ -261,7 +263,9 @@ def overview(
     for row in rows:
         total += 1
         counts[row.status] += 1
-        if row.status != CONFIRMED:
+        # Persons follow the current answer, as state.confirmed_persons does for the waiting
+        # list: a Zusage keeps its places while a newer message waits to be checked.
+        if row.answer != "zusage":
             continue
         if row.waiting_position is None:
             confirmed += row.persons or 0

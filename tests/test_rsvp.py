@@ -132,6 +132,31 @@ def test_waiting_list_places_follow_the_order_of_the_zusagen() -> None:
     assert ov.free_places == 1 and ov.counts["zugesagt"] == 3 and ov.days_left == 7
 
 
+def test_a_zusage_with_a_newer_message_to_check_still_holds_its_places() -> None:
+    """Yes for 3, then a question about parking: the row says „prüfen“, but the 3 places are
+    taken — as the waiting-list rule (state.confirmed_persons) counts them."""
+    newer = (LATER + dt.timedelta(1),)
+    facts = [
+        Facts(inv("1"), (SENT,), answer=answer("zusage", id=1, persons=3), review_times=newer),
+        Facts(inv("2"), (SENT,), answer=answer("zusage", id=2, persons=2)),
+        Facts(
+            inv("3"),
+            (SENT,),
+            answer=answer("zusage", id=3, persons=4, waiting_list=True),
+            review_times=newer,
+        ),
+        Facts(inv("4"), (SENT,), answer=answer("absage", id=4, persons=5), review_times=newer),
+    ]
+    rows = status_rows(facts)
+    assert [r.status for r in rows] == ["prüfen", "zugesagt", "prüfen", "prüfen"]
+    ov = overview(
+        rows, capacity=6, deadline=dt.date(2019, 1, 27), today=dt.date(2019, 1, 20), review_items=3
+    )
+    assert (ov.persons_confirmed, ov.free_places) == (5, 1)
+    assert (ov.waiting_invitees, ov.waiting_persons) == (1, 4)
+    assert (ov.counts["zugesagt"], ov.counts["prüfen"]) == (1, 3)
+
+
 def test_overview_without_capacity_and_after_the_deadline() -> None:
     ov = overview(
         [], capacity=0, deadline=dt.date(2019, 1, 27), today=dt.date(2019, 2, 1), review_items=0
