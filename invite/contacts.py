@@ -291,10 +291,20 @@ def _row_to_invitee(
 
     email = values.get("email", "")
     if email:
+        # Umlauts in the domain are fine (IDNA); before the @ most servers refuse them.
         try:
-            email = validate_email(email, check_deliverability=False).normalized
+            email = validate_email(
+                email, check_deliverability=False, allow_smtputf8=False
+            ).normalized
         except EmailNotValidError as exc:
-            errors.append(problem(f"E-Mail-Adresse „{email}“ ist ungültig: {exc}", row, "E-Mail"))
+            if not email.rpartition("@")[0].isascii():
+                text = (
+                    f"E-Mail-Adresse „{email}“: Umlaute vor dem @ kann der Mailserver meist "
+                    "nicht zustellen – bitte die Schreibweise ohne Umlaute verwenden."
+                )
+            else:
+                text = f"E-Mail-Adresse „{email}“ ist ungültig: {exc}"
+            errors.append(problem(text, row, "E-Mail"))
 
     channel_raw = values.get("channel", "")
     if channel_raw:

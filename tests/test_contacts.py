@@ -162,3 +162,15 @@ def test_campaign_sync_refuses_list_with_errors(tmp_path: Path) -> None:
         campaign.sync(state, "test")
     with campaign.open_state() as state:
         assert state.invitees() == []
+
+
+def test_umlauts_before_the_at_are_a_contact_error_in_the_domain_fine(tmp_path: Path) -> None:
+    rows = [
+        [1, "Herr", "", "Jörg", "Ömer", "", "", "", "", "jörg@münster.de", "", ""],
+        [2, "Frau", "", "Eva", "Beck", "", "", "", "", "eva@münster.de", "", ""],
+    ]
+    result = parse(workbook(tmp_path / "k.xlsx", rows))
+    (error,) = result.errors
+    assert "„jörg@münster.de“: Umlaute vor dem @" in str(error)
+    assert "ohne Umlaute" in str(error) and error.row == 2
+    assert [i.email for i in result.invitees if i.number == "2"] == ["eva@münster.de"]
