@@ -30,6 +30,7 @@ from invite.rsvp import (
     Overview,
     Printed,
     StatusRow,
+    cell_text,
     deadline_text,
     interpret_edits,
     local_time,
@@ -141,7 +142,11 @@ def _take_in_edits(
         return [], []
 
     found = read_back(path)
-    written = {nr: EditableCells(*cells[:4]) for nr, cells in snapshot.cells.items()}
+    # Snapshots kept before written_cells normalised hold raw text: compare it as read back.
+    written = {
+        nr: EditableCells(cells[0], cells[1], cell_text(cells[2]), cell_text(cells[3]))
+        for nr, cells in snapshot.cells.items()
+    }
     current = {row.number: written_cells(row) for row in status_rows(load_facts(state, zone))}
     report = interpret_edits(
         str(path),

@@ -48,6 +48,7 @@ from invite.rsvp import (
     FoundCells,
     Overview,
     StatusRow,
+    cell_text,
     deadline_text,
 )
 
@@ -121,9 +122,13 @@ def clean_text(value: str) -> str:
 
 
 def written_cells(row: StatusRow) -> EditableCells:
-    """The editable cells exactly as the workbook will hold them."""
+    """The editable cells as they will read back (NFC, no outer spaces): compared with what
+    is read, an untouched row must never look like a staff edit."""
     return EditableCells(
-        row.status, row.persons, clean_text(row.participants), clean_text(row.note)
+        row.status,
+        row.persons,
+        cell_text(clean_text(row.participants)),
+        cell_text(clean_text(row.note)),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from statuskit import EXPECTED_STATUS, INJECTION, REPO, make_campaign, seed
 from invite.campaign import Campaign
 from invite.errors import InviteError
 from invite.record import record_manual
-from invite.state import State, latest_answers
+from invite.state import State, latest_answers, record_answer
 from invite.status import write_status
 
 TODAY = dt.date(2019, 1, 20)
@@ -231,6 +232,32 @@ def test_staff_edits_are_taken_in_as_answers_from_the_table(campaign: Campaign) 
 
     again = write_status(campaign, today=TODAY)  # the tool's own file: nothing to take in
     assert again.taken_in == [] and again.notices == []
+
+
+def test_untouched_rows_with_nfd_names_or_outer_spaces_are_no_edits(campaign: Campaign) -> None:
+    """What is written is compared as it reads back (NFC, stripped): a reply's decomposed
+    umlauts or a note ending in a space must not come back as a staff edit."""
+    nfd = unicodedata.normalize("NFD", "Jürgen Müller; Zoë Weiß")
+    assert nfd != unicodedata.normalize("NFC", nfd)
+    with State.open(campaign.paths.data) as state:
+        record_answer(
+            state,
+            "3",
+            "zusage",
+            source="antwort",
+            command="poll",
+            persons=2,
+            participants=nfd,
+            note="kommt etwas später ",
+        )
+    path = write_status(campaign, today=TODAY).path
+    edit(path, {})  # opened and saved again without a change: new bytes, same cells
+
+    again = write_status(campaign, today=TODAY)
+
+    assert again.taken_in == [] and again.notices == []
+    latest = answers(campaign)["3"]
+    assert (latest["source"], latest["participants"]) == ("antwort", nfd)
 
 
 def test_an_edit_that_cannot_be_understood_is_refused_and_nothing_is_lost(
