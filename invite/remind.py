@@ -8,7 +8,8 @@ starts another round. Reminders use the same exactly-once ledger as invitations
 Invitees reached only by post (their invitation letter was in a print batch) get a reminder
 letter instead: one print batch per run, recorded like the invitation batch, so a re-run does
 not print a second letter for the same person (again: unless ``--again``). Invitees with
-channel „beides“ are reminded by email only.
+channel „beides“ are reminded by email only — unless their invitation email was never sent
+(refused address, …): then their printed letter was the invitation, and a letter reminds them.
 """
 
 from __future__ import annotations
@@ -95,17 +96,17 @@ def plan_reminders(state: State, invitees: Sequence[Invitee], options: RemindOpt
         if inv.number in answers:
             plan.answered.append(inv)
             continue
-        if not inv.wants_email:
+        invitation = invitations.get(inv.number)
+        emailed = inv.wants_email and invitation is not None and invitation.state == "sent"
+        if not emailed:
+            # By post only, or „beides“ whose email failed: the printed letter invited them,
+            # so a reminder letter reminds them.
             if inv.number not in printed:
                 plan.not_invited.append(inv)
             elif inv.number in reminder_letters and not options.again:
                 plan.already_reminded.append(inv)
             else:
                 plan.post_open.append(inv)
-            continue
-        invitation = invitations.get(inv.number)
-        if invitation is None or invitation.state != "sent":
-            plan.not_invited.append(inv)
             continue
         last = reminders.get(inv.number)
         if last is None:

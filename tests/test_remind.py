@@ -156,6 +156,31 @@ def test_postal_invitees_with_a_printed_letter_are_counted_for_reminder_letters(
     assert [i.number for i in result.plan.post_open] == ["7"]
 
 
+def test_both_channel_invitee_whose_email_failed_gets_a_reminder_letter(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from invite.letters import make_print_batch
+
+    smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    smtp_server.rcpt_replies = {"gast2@example.org": "550 5.1.1 user unknown"}
+    rows = example_rows(3)
+    rows[1]["Versand"] = "beides"
+    campaign = make_campaign(tmp_path, rows)
+    assert [i.number for i, _ in run_send(campaign, SendOptions()).delivery.failed] == ["2"]
+    with State.open(campaign.paths.data) as state:
+        make_print_batch(campaign, state, [i for i in state.invitees() if i.wants_post])
+    smtp_server.clear()
+    result = remind(campaign)
+    assert [i.number for i in result.plan.post_open] == ["2"] and result.letters
+    assert result.plan.not_invited == []
+    assert reminder_recipients(smtp_server) == Counter(
+        {"gast1@example.org": 1, "gast3@example.org": 1}
+    )
+    again = remind(campaign)
+    assert [i.number for i in again.plan.already_reminded] == ["1", "2", "3"]
+    assert again.plan.post_open == [] and again.letters is None
+
+
 def test_cli_summary_in_german(
     invited: Campaign,
     smtp_server: SmtpServer,
