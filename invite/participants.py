@@ -31,7 +31,8 @@ from invite.state import ensure_not_purged, latest_answers
 from invite.templates import event_context
 
 PARTICIPANT_LIST = "Teilnehmerliste.pdf"
-_SEPARATORS = re.compile(r"\s*(?:[,;\n/+]|\bund\b|&)\s*")
+# Not the comma: „Müller, Anna“ is one person (Nachname, Vorname), not two.
+_SEPARATORS = re.compile(r"\s*[;\n&]\s*|\s+und\s+")
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,8 @@ def collation_key(text: str) -> str:
 
 
 def split_names(text: str) -> list[str]:
-    """„Anna Schmidt, Ali Yılmaz und Eva Weiß“ → three names."""
-    return [n for n in (p.strip(" .") for p in _SEPARATORS.split(text or "")) if n]
+    """„Anna Schmidt; Müller, Ali und Eva Weiß“ → three names (a comma stays in a name)."""
+    return [n for n in (p.strip(" .,") for p in _SEPARATORS.split(text or "")) if n]
 
 
 def door_list(confirmed: list[tuple[Invitee, int | None, str]]) -> DoorList:
@@ -87,10 +88,11 @@ def door_list(confirmed: list[tuple[Invitee, int | None, str]]) -> DoorList:
     for inv, persons, participants in confirmed:
         names = split_names(participants)
         own = " ".join(p for p in (inv.first_name, inv.last_name) if p)
+        own_keys = {collation_key(n) for n in (own, inv.full_name, _surname_first(inv)) if n}
         if not names:
             attendees.append(_invitee_attendee(inv))
         for name in names:
-            if own and collation_key(name) in (collation_key(own), collation_key(inv.full_name)):
+            if own and collation_key(name) in own_keys:
                 attendees.append(_invitee_attendee(inv))
             else:
                 attendees.append(_companion(name, inv))
@@ -120,9 +122,16 @@ def _invitee_attendee(inv: Invitee) -> Attendee:
     return Attendee(name, _org(inv), inv.number, "", key)
 
 
+def _surname_first(inv: Invitee) -> str:
+    return f"{inv.last_name}, {inv.first_name}" if inv.last_name and inv.first_name else ""
+
+
 def _companion(name: str, inv: Invitee) -> Attendee:
     parts = name.split()
-    if len(parts) > 1 and not fonts.has_rtl(name):
+    surname, comma, given = (p.strip() for p in name.partition(","))
+    if comma and surname and given:  # written „Nachname, Vorname“ already
+        shown = f"{surname}, {given}"
+    elif len(parts) > 1 and not fonts.has_rtl(name):
         surname, given = parts[-1], " ".join(parts[:-1])
         shown = f"{surname}, {given}"
     else:

@@ -26,7 +26,7 @@ def test_german_order_ignores_case_and_umlauts() -> None:
 
 
 def test_participant_names_are_split_the_way_people_write_them() -> None:
-    assert split_names("Anna Schmidt, Ali Yılmaz und Eva Weiß; Dr. Jan Nowak\nO. Ola") == [
+    assert split_names("Anna Schmidt; Ali Yılmaz und Eva Weiß & Dr. Jan Nowak\nO. Ola") == [
         "Anna Schmidt",
         "Ali Yılmaz",
         "Eva Weiß",
@@ -34,6 +34,18 @@ def test_participant_names_are_split_the_way_people_write_them() -> None:
         "O. Ola",
     ]
     assert split_names("") == [] and split_names(" , ") == []
+    assert split_names("Sundermann") == ["Sundermann"]  # „und“ inside a name is no separator
+
+
+def test_surname_comma_first_name_is_one_person() -> None:
+    assert split_names("Müller, Anna") == ["Müller, Anna"]
+    assert split_names("Müller, Anna; Weiß, Eva") == ["Müller, Anna", "Weiß, Eva"]
+    door = door_list([(person("5", "Jan", "Nowak", "Mission"), 1, "Müller, Anna")])
+    assert [(a.name, a.companion_of) for a in door.attendees] == [("Müller, Anna", "Jan Nowak")]
+    assert door.unnamed == [] and door.persons == 1
+    herself = door_list([(person("6", "Anna", "Müller", "Verein"), 1, "Müller, Anna")])
+    assert [(a.name, a.companion_of) for a in herself.attendees] == [("Müller, Anna", "")]
+    assert herself.persons == 1
 
 
 def test_door_list_has_invitees_companions_and_unnamed_places_in_order() -> None:
@@ -43,7 +55,7 @@ def test_door_list_has_invitees_companions_and_unnamed_places_in_order() -> None
     alali = person("7", "محمد", "العلي", "Freundeskreis")
     door = door_list(
         [
-            (yilmaz, 3, "Ayşe Yılmaz, Murat Öztürk"),  # herself named, one companion, one unnamed
+            (yilmaz, 3, "Ayşe Yılmaz; Murat Öztürk"),  # herself named, one companion, one unnamed
             (forum, 2, ""),  # an organisation: one row for it, one unnamed
             (nowak, None, ""),
             (alali, 1, ""),
@@ -70,7 +82,7 @@ def test_door_list_has_invitees_companions_and_unnamed_places_in_order() -> None
 
 
 def test_names_only_of_companions_leave_out_the_invitee() -> None:
-    door = door_list([(person("4", "Kwame", "Mensah", "Union"), 2, "Ama Mensah, Kofi Annan")])
+    door = door_list([(person("4", "Kwame", "Mensah", "Union"), 2, "Ama Mensah und Kofi Annan")])
     assert [a.name for a in door.attendees] == ["Annan, Kofi", "Mensah, Ama"]
     assert door.unnamed == []
 
@@ -81,7 +93,7 @@ def test_pdf_lists_confirmed_invitees_but_not_the_waiting_list(tmp_path: Path) -
         campaign.sync(state, "test")
         for number, persons, names in (
             ("21", 1, ""),  # Mehmet Öztürk
-            ("1", 2, "Ayşe Yılmaz, Murat Yılmaz"),
+            ("1", 2, "Ayşe Yılmaz; Murat Yılmaz"),
             ("8", 1, ""),  # Alex Schmidt
             ("13", 2, ""),  # beyond the 4 places: waiting list
         ):
