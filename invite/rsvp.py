@@ -371,7 +371,7 @@ def parse_persons(value: object) -> int | None | str:
         return None
     if isinstance(value, bool):
         return "„Personen“ muss eine Anzahl sein"
-    if isinstance(value, int | float) and not (isinstance(value, float) and math.isnan(value)):
+    if isinstance(value, int | float):
         number = value
     else:
         text = cell_text(value)
@@ -379,6 +379,8 @@ def parse_persons(value: object) -> int | None | str:
             number = float(text.replace(",", "."))
         except ValueError:
             return f"„{text}“ ist keine Anzahl"
+    if not math.isfinite(number):  # „inf“, „nan“: float() reads them, int() cannot
+        return f"„{cell_text(value)}“ ist keine Anzahl"
     if number != int(number) or not 0 <= number <= MAX_PERSONS:
         return f"„{cell_text(value)}“ ist keine Anzahl von 0 bis {MAX_PERSONS}"
     return int(number)

@@ -189,6 +189,11 @@ def test_stored_utc_becomes_local_wall_time() -> None:
         (2.5, "„2.5“ ist keine Anzahl von 0 bis 1000"),
         (-1, "„-1“ ist keine Anzahl von 0 bis 1000"),
         (True, "„Personen“ muss eine Anzahl sein"),
+        ("inf", "„inf“ ist keine Anzahl"),  # float() reads these; int() would crash
+        ("-Infinity", "„-Infinity“ ist keine Anzahl"),
+        ("nan", "„nan“ ist keine Anzahl"),
+        (float("inf"), "„inf“ ist keine Anzahl"),
+        (float("nan"), "„nan“ ist keine Anzahl"),
     ],
 )
 def test_persons_cell_is_read_as_a_count(value: object, parsed: object) -> None:

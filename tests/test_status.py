@@ -278,6 +278,17 @@ def test_an_edit_that_cannot_be_understood_is_refused_and_nothing_is_lost(
     assert "7" not in answers(campaign)  # not even the understandable edit was taken in
 
 
+def test_inf_or_nan_typed_as_persons_is_refused_not_a_crash(campaign: Campaign) -> None:
+    path = write_status(campaign, today=TODAY).path
+    edit(path, {("3", "Status"): "zugesagt", ("3", "Personen"): "inf", ("6", "Personen"): "nan"})
+    with pytest.raises(InviteError) as info:
+        write_status(campaign, today=TODAY)
+    message = str(info.value)
+    assert "Zeile 4, Spalte „Personen“" in message and "„inf“ ist keine Anzahl" in message
+    assert "Zeile 7, Spalte „Personen“" in message and "„nan“ ist keine Anzahl" in message
+    assert "3" not in answers(campaign)
+
+
 def test_an_answer_cannot_be_set_back_to_open(campaign: Campaign) -> None:
     path = write_status(campaign, today=TODAY).path
     edit(path, {("1", "Status"): "offen"})
