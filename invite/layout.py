@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from babel.dates import format_date
 
-from invite.contacts import Invitee
-from invite.salutation import MAX_ADDRESS_LINES, address_block
+from invite.contacts import LABELS, Invitee
+from invite.errors import InviteError
+from invite.salutation import MAX_ADDRESS_LINES, address_block, recipient_line
 from invite.settings import Settings
 
 # -- geometry (mm from the top-left edge of the sheet) ---------------------------------------
@@ -163,23 +164,32 @@ def wrap_words(text: str, measure: Callable[[str], float], width: float) -> list
     return lines
 
 
+ADDRESS_SIZES = (10.0, 9.5, 9.0, 8.5, 8.0)  # pt; below 8 pt the address is too small to read
+
+
+class AddressOverflow(InviteError):
+    """The Anschrift does not fit the Anschriftzone even at the smallest size: printing it would
+    cut a line (maybe PLZ and Ort) off, so the letter could not be delivered."""
+
+
 def fit_address(
     lines: tuple[str, ...] | list[str],
     measure: Callable[[str, float], float],
     width: float,
-    sizes: tuple[float, ...] = (10.0, 9.5, 9.0, 8.5, 8.0),
+    sizes: tuple[float, ...] = ADDRESS_SIZES,
     max_lines: int = MAX_ADDRESS_LINES,
 ) -> tuple[float, list[str]]:
     """Font size and lines for the Anschriftzone: unbroken lines at the largest size that fits,
-    else lines wrapped at spaces, never more than ``max_lines``.
+    else lines wrapped at spaces. Every line is kept: when they need more than ``max_lines``
+    or a word is wider than ``width`` even at the smallest size, ``AddressOverflow`` is raised.
 
     ``measure(text, size)`` gives the printed width in the same unit as ``width``.
     """
-    lines = list(lines)[:max_lines]
-    for size in sizes[:3]:
-        if all(measure(line, size) <= width for line in lines):
-            return size, lines
-    wrapped: list[str] = []
+    lines = list(lines)
+    if len(lines) <= max_lines:
+        for size in sizes[:3]:
+            if all(measure(line, size) <= width for line in lines):
+                return size, lines
     for size in sizes:
         wrapped = [
             part
@@ -188,7 +198,51 @@ def fit_address(
         ]
         if len(wrapped) <= max_lines and all(measure(w, size) <= width for w in wrapped):
             return size, wrapped
-    return sizes[-1], wrapped[:max_lines]
+    raise AddressOverflow(
+        f"Die Anschrift passt auch in {sizes[-1]:g} pt nicht in das Anschriftfeld "
+        f"(höchstens {max_lines} Zeilen)."
+    )
+
+
+def address_problem(
+    invitee: Invitee,
+    measure: Callable[[str, float], float],
+    width: float = ADDRESS_TEXT_WIDTH,
+) -> str | None:
+    """Why this invitee's Anschrift cannot be printed in the envelope window, in German and
+    naming the field to shorten; ``None`` when it fits. For ``invite letters`` and ``check``."""
+    try:
+        fit_address(address_block(invitee), measure, width)
+        return None
+    except AddressOverflow:
+        pass
+    size = ADDRESS_SIZES[-1]
+    fields = [
+        (LABELS["organisation"], invitee.organisation),
+        (
+            f"{LABELS['title']}/{LABELS['first_name']}/{LABELS['last_name']}",
+            recipient_line(invitee),
+        ),
+        (LABELS["street"], invitee.street),
+        (f"{LABELS['postcode']}/{LABELS['city']}", f"{invitee.postcode} {invitee.city}".strip()),
+    ]
+    intro = f"Nr. {invitee.number}: Die Anschrift passt nicht ins Sichtfenster des Briefumschlags"
+    for label, text in fields:
+        long_words = [w for w in text.split() if measure(w, size) > width]
+        if long_words:
+            return (
+                f"{intro} – im Feld „{label}“ ist „{long_words[0]}“ zu lang für eine Zeile, "
+                "bitte in der Kontaktliste kürzen."
+            )
+    needed = {
+        label: len(wrap_words(text, lambda s: measure(s, size), width)) for label, text in fields
+    }
+    label = max(needed, key=lambda key: needed[key])
+    return (
+        f"{intro} (höchstens {MAX_ADDRESS_LINES} Zeilen, zusammen wären es "
+        f"{sum(needed.values())}) – das Feld „{label}“ ist zu lang ({needed[label]} Zeilen), "
+        "bitte in der Kontaktliste kürzen."
+    )
 
 
 # -- the body ------------------------------------------------------------------------------

@@ -19,12 +19,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from invite import fonts
 from invite.campaign import Campaign
 from invite.contacts import Invitee
 from invite.errors import InviteError
 from invite.fonts import locate_fonts, register_fonts
 from invite.form import draw_form, render_form
-from invite.layout import letter_content
+from invite.layout import address_problem, letter_content
 from invite.pdf import Metadata, Section, build_pdf, letter_section, render_letter, render_programme
 from invite.settings import Settings
 from invite.state import State, now
@@ -148,6 +152,31 @@ def write_atomic(path: Path, data: bytes) -> None:
         ) from None
 
 
+# -- the address window --------------------------------------------------------------------
+
+
+def measure_address(text: str, size: float) -> float:
+    """Printed width in mm of an address line, measured as ``invite.pdf`` draws it."""
+    return stringWidth(fonts.shape(text), fonts.REGULAR, size) / mm
+
+
+def address_problems(settings: Settings, invitees: Iterable[Invitee]) -> list[str]:
+    """German messages for every invitee whose Anschrift would not fit the envelope window
+    (an empty list when all fit); ``invite check`` can report them too."""
+    register_fonts(settings.letter.font, settings.letter.font_bold)
+    found = (address_problem(inv, measure_address) for inv in invitees)
+    return [problem for problem in found if problem]
+
+
+def _refuse_overflowing(settings: Settings, invitees: Iterable[Invitee], what: str) -> None:
+    problems = address_problems(settings, invitees)
+    if problems:
+        raise InviteError(
+            f"{len(problems)} Anschrift(en) passen nicht ins Sichtfenster, {what}:\n"
+            + "\n".join(f"  – {problem}" for problem in problems)
+        )
+
+
 # -- workers -------------------------------------------------------------------------------
 
 _settings: Settings | None = None
@@ -257,14 +286,17 @@ def _render(
     prints = Fingerprints(paths.data)
     common = campaign_fingerprint(settings)
     report = LettersReport(invitees=len(invitees), programme=paths.programme)
+    jobs, planned, report.letters_skipped, report.forms_skipped = _plan(
+        campaign, invitees, prints, common
+    )
+    _refuse_overflowing(
+        settings, (job.invitee for job in jobs if job.letter is not None), "es wurde nichts erzeugt"
+    )
     programme_fp = _digest(common, "programme")
     if not prints.current(paths.programme, programme_fp):
         write_atomic(paths.programme, render_programme(settings))
         prints.set(paths.programme, programme_fp)
         report.programme_written = True
-    jobs, planned, report.letters_skipped, report.forms_skipped = _plan(
-        campaign, invitees, prints, common
-    )
     by_number = {job.invitee.number: job for job in jobs}
     failures: list[str] = []
     changed: set[str] = set()
@@ -384,6 +416,7 @@ def print_batch_pdf(
     ``dated`` puts another date than the invitation's on the letters (a reminder is dated
     the day it is printed; its text still refers to the invitation's date)."""
     settings = campaign.settings
+    _refuse_overflowing(settings, postal, "es wurde keine Druckdatei erzeugt")
     layout = settings
     if dated is not None:
         layout = dataclasses.replace(

@@ -130,9 +130,39 @@ def test_fit_address_prefers_unbroken_lines_then_wraps() -> None:
     # Too long for any size unbroken: wrapped at the largest size.
     size, wrapped = L.fit_address(["aaaa bbbb cccc dddd"], width_by_length, 50)
     assert size == 10.0 and wrapped == ["aaaa bbbb", "cccc dddd"]
-    # Never more than six lines.
-    size, wrapped = L.fit_address(["x " * 60], width_by_length, 10)
-    assert len(wrapped) <= 6
+    # More than six lines even at 8 pt: an error, never a dropped line.
+    with pytest.raises(L.AddressOverflow, match="höchstens 6 Zeilen"):
+        L.fit_address(["x " * 60], width_by_length, 10)
+    # A word wider than the field at 8 pt would stick out of the window: an error too.
+    with pytest.raises(L.AddressOverflow):
+        L.fit_address(["a" * 20], width_by_length, 50)
+
+
+LONG_ORGANISATION = (
+    "Arbeitsgemeinschaft der Vereine, Initiativen und Beratungsstellen für Migration, "
+    "Integration und Entwicklungshilfe im Regierungsbezirk Münster und im ganzen Münsterland"
+)
+
+
+def test_a_long_organisation_keeps_plz_and_ort_or_is_refused() -> None:
+    # 20 characters per line at 10 pt, 25 at 8 pt: the organisation wraps to three lines.
+    wide = dataclasses.replace(AYSE, organisation="Verein " * 7, street="Hauptstraße 1")
+    wide = dataclasses.replace(wide, postcode="48143", city="Münster")
+    size, printed = L.fit_address(L.address_block(wide), width_by_length, 100)
+    assert len(printed) == 6 and printed[-2:] == ["Hauptstraße 1", "48143 Münster"]
+    assert L.address_problem(wide, width_by_length, 100) is None
+    # The organisation alone needs seven lines at 8 pt: refused, not cut.
+    too_long = dataclasses.replace(wide, organisation=LONG_ORGANISATION)
+    with pytest.raises(L.AddressOverflow):
+        L.fit_address(L.address_block(too_long), width_by_length, 100)
+    problem = L.address_problem(too_long, width_by_length, 100)
+    assert problem is not None
+    assert problem.startswith("Nr. 1: Die Anschrift passt nicht ins Sichtfenster")
+    assert "„Organisation“ ist zu lang" in problem and "kürzen" in problem
+    # One unbreakable word names its field.
+    street = dataclasses.replace(wide, street="Hauptstraßenverlängerungsabschnitt 1")
+    problem = L.address_problem(street, width_by_length, 100)
+    assert problem is not None and "im Feld „Straße“" in problem
 
 
 def test_parse_body_paragraphs_bold_lines_and_inline_bold() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from clirun import run_invite
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -377,6 +378,60 @@ def test_programme_lists_the_agenda_on_the_letterhead(rendered) -> None:
     assert "Stadt Münster" in text and "Amt für Bürger- und Ratsservice" in text
     assert "Donnerstag, den 31.1.2019, 17-20 Uhr" in text
     assert reader.metadata.title.startswith("Programm")
+
+
+def contacts_with(tmp_path: Path, number: int, **cells: str) -> Path:
+    """A copy of the example contacts with some cells of one row replaced (by header)."""
+    book = load_workbook(CONTACTS.open("rb"))
+    sheet = book.active
+    headers = [cell.value for cell in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == number)
+    for header, value in cells.items():
+        row[headers.index(header)].value = value
+    path = tmp_path / "contacts.xlsx"
+    book.save(path)
+    return path
+
+
+LONG_ORGANISATION = (
+    "Arbeitsgemeinschaft der Vereine, Initiativen und Beratungsstellen für Migration, "
+    "Integration und Entwicklung im Regierungsbezirk Münster"
+)
+
+
+def test_a_long_organisation_keeps_plz_and_ort_in_the_window(tmp_path: Path) -> None:
+    contacts = contacts_with(
+        tmp_path, 2, Organisation=LONG_ORGANISATION, Straße="Hauptstraße 1", PLZ="48143"
+    )
+    campaign = Campaign.open(REPO / "letters", contacts, tmp_path / "data")
+    with campaign.open_state() as state:
+        campaign.sync(state, "test")
+        render_letters(campaign, state, only=["2"])
+        page = letter(campaign, state, "2").pages[0]
+    address = [
+        f for f in fragments(page) if f.x < L.WINDOW_RIGHT and L.ANSCHRIFT_TOP < f.y < L.SUBJECT_TOP
+    ]
+    printed = [f.text for f in address]
+    assert printed[-2:] == ["Hauptstraße 1", "48143 Münster"]
+    assert " ".join(printed[:-3]) == LONG_ORGANISATION
+    for f in address:
+        assert f.right <= L.WINDOW_RIGHT and f.y + f.size * 0.24 / PT_PER_MM <= L.WINDOW_BOTTOM
+
+
+def test_an_address_too_long_for_the_window_is_refused_naming_nr_and_field(
+    tmp_path: Path,
+) -> None:
+    contacts = contacts_with(tmp_path, 2, Organisation=LONG_ORGANISATION + " " + LONG_ORGANISATION)
+    campaign = Campaign.open(REPO / "letters", contacts, tmp_path / "data")
+    with campaign.open_state() as state:
+        campaign.sync(state, "test")
+        with pytest.raises(InviteError) as caught:
+            render_letters(campaign, state)
+        message = str(caught.value)
+        assert "Nr. 2: Die Anschrift passt nicht ins Sichtfenster" in message
+        assert "„Organisation“ ist zu lang" in message and "es wurde nichts erzeugt" in message
+        assert not campaign.paths.programme.exists() and not campaign.paths.letters.exists()
+        assert state.conn.execute("SELECT COUNT(*) FROM print_batches").fetchone()[0] == 0
 
 
 # -- incremental rendering, print batch, errors ---------------------------------------------
