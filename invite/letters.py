@@ -2,9 +2,9 @@
 
 Rendering runs in a process pool on all cores (fonts registered and the signature read once per
 worker). A file is rendered only when it is missing or its inputs changed: each file's
-fingerprint (invitee data, rendered letter text, settings file, signature, fonts, drawing code
-version) is kept in a small JSON sidecar in the data folder. Every file is written atomically;
-if any invitee fails, the run reports it and no print batch is made.
+fingerprint (invitee data, rendered letter text, the settings the PDFs show, signature, fonts,
+drawing code version) is kept in a small JSON sidecar in the data folder. Every file is written
+atomically; if any invitee fails, the run reports it and no print batch is made.
 """
 
 from __future__ import annotations
@@ -92,11 +92,23 @@ def _digest(*parts: str | bytes) -> str:
 
 
 def campaign_fingerprint(settings: Settings) -> str:
-    """What every PDF depends on: settings file, signature, fonts and the drawing code."""
+    """What every PDF depends on: the settings they show (sender, letter, event, programme,
+    reply address), signature, fonts and the drawing code. Not the whole settings file: a
+    changed mail server must not render everything anew and make a second print batch."""
     files = locate_fonts(settings.letter.font, settings.letter.font_bold)
+    letter = dataclasses.asdict(settings.letter)
+    for path_field in ("signature_image", "font", "font_bold"):  # their content counts, below
+        letter.pop(path_field)
+    shown = {
+        "sender": dataclasses.asdict(settings.sender),
+        "letter": letter,
+        "event": dataclasses.asdict(settings.event),
+        "programme": [dataclasses.asdict(item) for item in settings.programme],
+        "reply_to": settings.mail.reply_to,
+    }
     return _digest(
         RENDER_VERSION,
-        settings.file.read_bytes(),
+        json.dumps(shown, sort_keys=True, ensure_ascii=False, default=str),
         settings.letter.signature_image.read_bytes(),
         str(files.regular),
         str(files.bold),

@@ -20,7 +20,7 @@ from invite import layout as L
 from invite.campaign import Campaign
 from invite.contacts import Invitee
 from invite.errors import InviteError
-from invite.letters import ensure_rendered, render_letters
+from invite.letters import LettersReport, ensure_rendered, render_letters
 from invite.state import State
 
 REPO = Path(__file__).resolve().parent.parent
@@ -461,6 +461,36 @@ def test_second_run_skips_everything_and_changes_rerender(tmp_path: Path) -> Non
         fourth = render_letters(campaign, state)
         assert (fourth.letters_written, fourth.forms_written) == (23, 0)  # not the 2 English
         assert fourth.print_batch_new and fourth.print_batch != first.print_batch
+
+
+def test_mail_server_settings_do_not_rerender_but_the_subject_does(tmp_path: Path) -> None:
+    campaign_dir = tmp_path / "campaign"
+    shutil.copytree(REPO / "letters", campaign_dir)
+    settings_file = campaign_dir / "campaign.toml"
+
+    def run() -> tuple[LettersReport, int]:
+        campaign, state = open_campaign(campaign_dir, tmp_path / "data")
+        with state:
+            report = render_letters(campaign, state, only=["2", "9"])
+            return report, state.conn.execute("SELECT COUNT(*) FROM print_batches").fetchone()[0]
+
+    first, batches = run()
+    assert (first.letters_written, first.forms_written, batches) == (2, 2, 1)
+    text = settings_file.read_text(encoding="utf-8")
+    assert 'host = "smtp.stadt-muenster.de"' in text
+    settings_file.write_text(
+        text.replace('host = "smtp.stadt-muenster.de"', 'host = "mail.example.org"'), "utf-8"
+    )
+    second, batches = run()
+    assert (second.letters_written, second.forms_written) == (0, 0)
+    assert not second.programme_written and not second.print_batch_new and batches == 1
+    assert second.print_batch == first.print_batch
+    text = settings_file.read_text(encoding="utf-8")
+    settings_file.write_text(
+        text.replace('subject = "Vernetzungstreffen', 'subject = "Treffen'), "utf-8"
+    )
+    third, batches = run()
+    assert third.letters_written == 2 and third.print_batch_new and batches == 2
 
 
 def test_print_batch_holds_postal_letters_and_forms_in_number_order(rendered) -> None:
