@@ -356,10 +356,16 @@ def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
         resend_unknown=kwargs.pop("resend_unknown"),
     )
     campaign = campaign_from(ctx, kwargs)
-    result = _run_with_progress(
-        lambda **ui: run_send(campaign, options, **ui),
-        lambda plan: _confirm_batch("Einladungen", plan.to_send, yes=yes, dry_run=options.dry_run),
-    )
+
+    def confirm(plan: Any) -> bool:
+        for inv, old in plan.new_address:
+            click.echo(
+                f"Neue Adresse: Nr. {inv.number} {inv.display_name} – die Einladung ging an "
+                f"<{old}>, jetzt noch einmal an <{inv.email}>."
+            )
+        return _confirm_batch("Einladungen", plan.to_send, yes=yes, dry_run=options.dry_run)
+
+    result = _run_with_progress(lambda **ui: run_send(campaign, options, **ui), confirm)
     plan = result.plan
     if plan.resolved:
         click.echo(f"Im Ordner Gesendet gefunden (gilt als gesendet): {len(plan.resolved)}")
@@ -369,6 +375,8 @@ def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
     ok = True
     if plan.to_send:
         ok = _delivery_summary(result.delivery, "Gesendet")
+        if plan.new_address:
+            click.echo(f"Davon an eine neue Adresse (korrigiert): {len(plan.new_address)}")
     else:
         click.echo("Keine Einladung offen: es gibt nichts zu senden.")
     click.echo(f"Übersprungen (bereits gesendet): {len(plan.already_sent)}")

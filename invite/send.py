@@ -44,6 +44,7 @@ from invite.state import (
     exclusive,
     latest_answers,
     latest_deliveries,
+    sent_recipients,
     settle_interrupted,
 )
 from invite.templates import template_context
@@ -76,6 +77,10 @@ class SendPlan:
     post_only: list[Invitee] = field(default_factory=list)
     unknown: list[Invitee] = field(default_factory=list)  # outcome unclear, not resent
     resolved: list[Invitee] = field(default_factory=list)  # unclear, but found in Sent
+    # Ledger round per invitee in to_send: 1 at first, higher once an address was corrected.
+    rounds: dict[str, int] = field(default_factory=dict)
+    # In to_send because the address was corrected: (invitee, address already sent to).
+    new_address: list[tuple[Invitee, str]] = field(default_factory=list)
     dry_run: bool = False
 
 
@@ -226,23 +231,44 @@ def select_only(state: State, invitees: Sequence[Invitee], only: Sequence[str]) 
     return [inv for inv in invitees if inv.number in wanted]
 
 
+def _same_address(a: str, b: str) -> bool:
+    return a.strip().casefold() == b.strip().casefold()
+
+
 def plan_invitations(state: State, invitees: Sequence[Invitee], options: SendOptions) -> SendPlan:
-    """Pure selection over the ledger: who is due, who is done, who is unclear."""
+    """Pure selection over the ledger: who is due, who is done, who is unclear.
+
+    Done means an invitation went to the invitee's *current* address. When staff corrected
+    the address after it was sent, the invitation goes out once more, as a new ledger round,
+    to the new address only."""
     plan = SendPlan(dry_run=options.dry_run)
     ledger = latest_deliveries(state, "invitation")
+    reached = sent_recipients(state, "invitation")
     for inv in select_only(state, invitees, options.only):
         if not inv.wants_email:
             plan.post_only.append(inv)
             continue
         row = ledger.get(inv.number)
-        if row is not None and row.state == "sent":
+        sent_to = reached.get(inv.number, [])
+        if any(_same_address(address, inv.email) for address in sent_to):
             plan.already_sent.append(inv)
-        elif row is not None and row.state == "unknown" and not options.resend_unknown:
+            continue
+        if row is not None and row.state == "unknown" and not options.resend_unknown:
             plan.unknown.append(inv)
-        else:
-            plan.to_send.append(inv)
+            continue
+        plan.to_send.append(inv)
+        if row is None:
+            plan.rounds[inv.number] = 1
+        elif row.state == "sent":  # sent, but to an address corrected since
+            plan.rounds[inv.number] = row.round + 1
+        else:  # queued, failed or (explicitly resent) unknown: the same round again
+            plan.rounds[inv.number] = row.round
+        if sent_to:
+            plan.new_address.append((inv, sent_to[-1]))
     if options.limit is not None:
         plan.to_send = plan.to_send[: options.limit]
+    due = {inv.number for inv in plan.to_send}
+    plan.new_address = [(inv, old) for inv, old in plan.new_address if inv.number in due]
     return plan
 
 
@@ -276,7 +302,9 @@ def run_send(
         if not plan.to_send or not confirm(plan):
             return SendResult(plan, DeliveryResult(), cancelled=bool(plan.to_send))
         composer = InvitationComposer(campaign)
-        items = [Outgoing(inv, "invitation", 1, composer) for inv in plan.to_send]
+        items = [
+            Outgoing(inv, "invitation", plan.rounds[inv.number], composer) for inv in plan.to_send
+        ]
         if options.dry_run:
             return SendResult(plan, preview(items, campaign.settings, campaign.paths.outbox))
         transport = make_transport(campaign, ask_password, retry_delays, imap_password)
@@ -313,6 +341,7 @@ def _resolve(
     plan.resolved = [inv for inv in plan.unknown + plan.to_send if inv.number in done]
     plan.unknown = [inv for inv in plan.unknown if inv.number not in done]
     plan.to_send = [inv for inv in plan.to_send if inv.number not in done]
+    plan.new_address = [(inv, old) for inv, old in plan.new_address if inv.number not in done]
     plan.already_sent += plan.resolved
 
 

@@ -548,6 +548,20 @@ def latest_deliveries(state: State, kind: str) -> dict[str, Delivery]:
     return {r["invitee"]: _delivery(r) for r in rows}
 
 
+def sent_recipients(state: State, kind: str) -> dict[str, list[str]]:
+    """Per invitee, the addresses a ``sent`` message of ``kind`` went to, oldest first
+    (more than one when staff corrected an address and the invitation went out again)."""
+    rows = state.conn.execute(
+        "SELECT invitee, recipient FROM deliveries WHERE kind = ? AND state = 'sent' "
+        "ORDER BY round, id",
+        (kind,),
+    )
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        out.setdefault(row["invitee"], []).append(row["recipient"])
+    return out
+
+
 def delivery_by_message_id(state: State, message_id: str) -> Delivery | None:
     """The ledger row behind a Message-ID (replies are tied back through it)."""
     row = state.conn.execute(

@@ -113,6 +113,36 @@ def test_adding_invitees_sends_only_the_new_ones(
     assert recipients(smtp_server) == Counter({f"gast{i}@example.org": 1 for i in range(1, 6)})
 
 
+def test_a_corrected_address_gets_the_invitation_once_more_and_only_there(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    rows = example_rows(3)
+    assert len(send(make_campaign(tmp_path, rows)).delivery.sent) == 3
+    rows[1]["E-Mail"] = "gast2.neu@example.org"  # staff fixed a typo
+    rows[2]["E-Mail"] = "GAST3@example.org"  # only the case changed: the same mailbox
+    campaign = make_campaign(tmp_path, rows)
+    args = [
+        "--campaign", str(campaign.settings.campaign_dir),
+        "--contacts", str(campaign.contacts_file),
+        "--data", str(campaign.paths.data),
+    ]  # fmt: skip
+    second = run_invite("send", "--yes", *args, env=env)
+    assert second.code == 0, second.text
+    assert "Neue Adresse: Nr. 2" in second.out and "<gast2@example.org>" in second.out
+    assert "Gesendet: 1" in second.out and "neue Adresse (korrigiert): 1" in second.out
+    assert recipients(smtp_server) == Counter(
+        {"gast1@example.org": 1, "gast2@example.org": 1, "gast3@example.org": 1,
+         "gast2.neu@example.org": 1}
+    )  # fmt: skip
+    with State.open(campaign.paths.data) as state:
+        rows_2 = [(d.round, d.recipient, d.state) for d in deliveries(state, "invitation")]
+    assert rows_2[-1] == (2, "gast2.neu@example.org", "sent")
+    third = send(campaign)
+    assert third.plan.to_send == [] and len(third.plan.already_sent) == 3
+    assert len(smtp_server.messages) == 4
+
+
 def test_only_and_limit_make_test_batches(
     tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
