@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from invite.campaign import Campaign
 from invite.contacts import Invitee
 from invite.errors import InviteError, Problem
+from invite.letters import address_problems
 from invite.templates import LETTER_TEMPLATES, TEMPLATE_NAMES, template_context
 
 
@@ -56,6 +57,9 @@ def run_check(campaign: Campaign, *, deliverability: bool = False) -> CheckRepor
             else:
                 campaign.templates.render_mail(name, language, context)
     _check_signature(campaign)
+    for inv in contacts.invitees:  # the whole address must fit the envelope window
+        for message in address_problems(settings, [inv]):
+            report.errors.append(Problem(file, message, row=inv.row))
     if deliverability:
         report.errors.extend(_undeliverable(file, contacts.invitees))
     return report

@@ -135,3 +135,28 @@ def test_unknown_font_file(tmp_path: Path) -> None:
     )
     result = run_invite("--campaign", str(campaign), "check", "--contacts", "contacts.xlsx.example")
     assert result.code == 2 and "„letter.font“" in result.err and "Arial.ttf" in result.err
+
+
+def test_check_reports_an_address_too_long_for_the_window(tmp_path: Path) -> None:
+    from workbooks import write_contacts
+
+    organisation = "Verein für die Förderung der interkulturellen Zusammenarbeit " * 4
+    contacts = write_contacts(
+        tmp_path / "k.xlsx",
+        [
+            {
+                "Nr.": 1,
+                "Nachname": "Arslan",
+                "Organisation": organisation.strip(),
+                "Straße": "Weg 1",
+                "PLZ": "48143",
+                "Ort": "Münster",
+                "E-Mail": "a@example.org",
+            },
+        ],
+    )
+    result = run_invite("check", "--contacts", str(contacts))
+    assert result.code == 1, result.text
+    assert (
+        "Zeile 2" in result.err and "Sichtfenster" in result.err and "„Organisation“" in result.err
+    )
