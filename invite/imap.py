@@ -20,6 +20,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from invite.errors import InviteError
 from invite.settings import ServerSettings
+from invite.smtp import tls_context
 
 FETCH_CHUNK_MESSAGES = 200
 FETCH_CHUNK_BYTES = 48 * 1024 * 1024
@@ -37,10 +38,6 @@ class FolderState:
     uidvalidity: int
     uidnext: int
     exists: int
-
-
-def _tls_context(settings: ServerSettings) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=str(settings.cafile) if settings.cafile else None)
 
 
 def _where(settings: ServerSettings) -> str:
@@ -76,6 +73,41 @@ def connection_error(settings: ServerSettings, exc: BaseException) -> InviteErro
     return ImapConnectionLost(f"Die Verbindung zum IMAP-Server {where} ist unterbrochen ({exc}).")
 
 
+def open_client(settings: ServerSettings, password: str) -> IMAPClient:
+    """Connect (none/starttls/ssl, certificates verified) and log in: the one way every IMAP
+    session of the tool starts (RSVP mailbox and Sent folder), so TLS, login and German errors
+    are the same everywhere."""
+    context = tls_context(settings) if settings.security != "none" else None
+    try:
+        client = IMAPClient(
+            settings.host,
+            port=settings.port,
+            ssl=settings.security == "ssl",
+            ssl_context=context if settings.security == "ssl" else None,
+            timeout=settings.timeout,
+        )
+        if settings.security == "starttls":
+            client.starttls(context)
+    except (OSError, IMAPClientError) as exc:
+        raise connection_error(settings, exc) from None
+    try:
+        if (settings.user + password).isascii():
+            client.login(settings.user, password)
+        else:  # LOGIN is ASCII-only in imaplib; AUTHENTICATE PLAIN carries UTF-8
+            client.plain_login(settings.user, password)
+    except LoginError:
+        _quietly(client.shutdown)
+        raise InviteError(
+            f"Anmeldung am IMAP-Server {_where(settings)} als „{settings.user}“ fehlgeschlagen: "
+            "Benutzername oder Passwort falsch (INVITE_IMAP_PASSWORD).",
+            exit_code=2,
+        ) from None
+    except (OSError, IMAPClientError) as exc:
+        _quietly(client.shutdown)
+        raise connection_error(settings, exc) from None
+    return client
+
+
 class Mailbox:
     """One logged-in IMAP session. Use ``Mailbox.connect(...)`` and ``close()`` (or ``with``)."""
 
@@ -99,34 +131,7 @@ class Mailbox:
     @classmethod
     def connect(cls, settings: ServerSettings, password: str) -> Mailbox:
         """Connect (none/starttls/ssl, certificates verified) and log in."""
-        try:
-            client = IMAPClient(
-                settings.host,
-                port=settings.port,
-                ssl=settings.security == "ssl",
-                ssl_context=_tls_context(settings) if settings.security == "ssl" else None,
-                timeout=settings.timeout,
-            )
-            if settings.security == "starttls":
-                client.starttls(_tls_context(settings))
-        except (OSError, IMAPClientError) as exc:
-            raise connection_error(settings, exc) from None
-        try:
-            if (settings.user + password).isascii():
-                client.login(settings.user, password)
-            else:  # LOGIN is ASCII-only in imaplib; AUTHENTICATE PLAIN carries UTF-8
-                client.plain_login(settings.user, password)
-        except LoginError:
-            _quietly(client.shutdown)
-            raise InviteError(
-                f"Anmeldung am IMAP-Server {_where(settings)} als „{settings.user}“ fehlgeschlagen: "
-                "Benutzername oder Passwort falsch (INVITE_IMAP_PASSWORD).",
-                exit_code=2,
-            ) from None
-        except (OSError, IMAPClientError) as exc:
-            _quietly(client.shutdown)
-            raise connection_error(settings, exc) from None
-        return cls(client, settings)
+        return cls(open_client(settings, password), settings)
 
     def close(self) -> None:
         _quietly(self.client.logout)

@@ -3,14 +3,14 @@ after a crash look there for a Message-ID whose fate the ledger does not know.""
 
 from __future__ import annotations
 
-import ssl
+import contextlib
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from invite.errors import InviteError
+from invite.imap import open_client
 from invite.settings import ServerSettings
-from invite.smtp import tls_context
 
 
 class SentFolder:
@@ -29,36 +29,19 @@ class SentFolder:
     def open(self) -> None:
         if self._client is not None:
             return
-        server = self.server
+        client = open_client(self.server, self.password or "")
         try:
-            client = IMAPClient(
-                server.host,
-                port=server.port,
-                ssl=server.security == "ssl",
-                ssl_context=tls_context(server),
-                timeout=server.timeout,
-            )
-            if server.security == "starttls":
-                client.starttls(tls_context(server))
-            client.login(server.user, self.password or "")
             if not client.folder_exists(self.folder):
                 client.create_folder(self.folder)
-        except ssl.SSLCertVerificationError as exc:
-            raise InviteError(
-                f"IMAP ({self._where()}): Zertifikat nicht vertrauenswürdig "
-                f"({exc.verify_message}); ggf. [imap] cafile eintragen."
-            ) from None
-        except (TimeoutError, IMAPClientError, OSError) as exc:
-            raise InviteError(f"IMAP ({self._where()}): {exc}") from None
+        except (IMAPClientError, OSError) as exc:
+            _shut(client)
+            raise InviteError(f"IMAP ({self._where()}): Ordner nicht verfügbar: {exc}") from None
         self._client = client
 
     def close(self) -> None:
         client, self._client = self._client, None
         if client is not None:
-            try:
-                client.logout()
-            except (IMAPClientError, OSError):
-                client.shutdown()
+            _shut(client)
 
     def __enter__(self) -> SentFolder:
         return self
@@ -86,3 +69,12 @@ class SentFolder:
         except (IMAPClientError, OSError) as exc:
             self._client = None
             raise InviteError(f"IMAP ({self._where()}): Suche fehlgeschlagen: {exc}") from None
+
+
+def _shut(client: IMAPClient) -> None:
+    """Log out politely; a broken line is simply closed."""
+    try:
+        client.logout()
+    except (IMAPClientError, OSError):
+        with contextlib.suppress(OSError):
+            client.shutdown()

@@ -3,7 +3,6 @@ crash healing, --watch with a server restart, TLS and login failures, the CLI su
 
 from __future__ import annotations
 
-import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -461,14 +460,6 @@ def test_zusage_gets_a_confirmation_when_configured(
     sent = smtp_server.wait_for_messages(1)
     assert sent[0].message["To"].addresses[0].addr_spec == corpus.inv("1").email
     assert poll(campaign).confirmations == 0
-
-
-def test_tls_context_verifies_by_default() -> None:
-    from invite.imap import _tls_context
-    from invite.settings import ServerSettings
-
-    ctx = _tls_context(ServerSettings("h", 993, "ssl", "u", None, 5))
-    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
 
 
 # -- the IMAP adapter on its own ---------------------------------------------------------------
