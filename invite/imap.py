@@ -20,7 +20,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from invite.errors import InviteError
 from invite.settings import ServerSettings
-from invite.smtp import tls_context
+from invite.smtp import LOOPBACK_HOSTS, tls_context
 
 FETCH_CHUNK_MESSAGES = 200
 FETCH_CHUNK_BYTES = 48 * 1024 * 1024
@@ -73,10 +73,23 @@ def connection_error(settings: ServerSettings, exc: BaseException) -> InviteErro
     return ImapConnectionLost(f"Die Verbindung zum IMAP-Server {where} ist unterbrochen ({exc}).")
 
 
+def refuse_cleartext_login(settings: ServerSettings) -> None:
+    """Raise the German configuration error when the password would cross the network in clear
+    text (``security = "none"`` to a host other than this computer) — the same rule as SMTP."""
+    if settings.security == "none" and settings.host not in LOOPBACK_HOSTS:
+        raise InviteError(
+            f"Anmeldung am IMAP-Server {_where(settings)} ohne Verschlüsselung wird nicht "
+            "gemacht: das Passwort ginge im Klartext durchs Netz. Bitte in campaign.toml unter "
+            '[imap] security = "ssl" oder "starttls" eintragen.',
+            exit_code=2,
+        )
+
+
 def open_client(settings: ServerSettings, password: str) -> IMAPClient:
     """Connect (none/starttls/ssl, certificates verified) and log in: the one way every IMAP
     session of the tool starts (RSVP mailbox and Sent folder), so TLS, login and German errors
     are the same everywhere."""
+    refuse_cleartext_login(settings)
     context = tls_context(settings) if settings.security != "none" else None
     try:
         client = IMAPClient(

@@ -12,6 +12,8 @@ from imapclient import IMAPClient
 from mailservers import DovecotServer, SmtpServer, TestCerts
 from sendkit import imap_env, make_campaign, smtp_env
 
+from invite.errors import InviteError
+from invite.imap import refuse_cleartext_login
 from invite.send import SendOptions, run_send
 from invite.sent_folder import SentFolder
 from invite.settings import ServerSettings
@@ -57,6 +59,23 @@ def test_sent_folder_copy_with_an_umlaut_password(
         # the crash-recovery look-up (resolve_unknown) logs in the same way
         with SentFolder(campaign.settings.imap, "Sent", PASSWORD) as folder:
             assert all(folder.contains(mid) for mid in sent)
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_encrypted_login_is_allowed_anywhere(security: str) -> None:
+    refuse_cleartext_login(settings(security=security))
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1"])
+def test_clear_text_login_is_allowed_on_this_computer(host: str) -> None:
+    refuse_cleartext_login(settings(host, security="none"))
+
+
+def test_clear_text_login_over_the_network_is_refused() -> None:
+    with pytest.raises(InviteError, match="ohne Verschlüsselung wird nicht gemacht") as info:
+        refuse_cleartext_login(settings(security="none"))
+    assert info.value.exit_code == 2
+    assert 'security = "ssl"' in str(info.value)
 
 
 def test_tls_context_verifies_by_default() -> None:
