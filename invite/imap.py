@@ -27,6 +27,11 @@ FETCH_CHUNK_BYTES = 48 * 1024 * 1024
 MAX_HEADER_PEEK = 64 * 1024
 IDLE_SLICE_SECONDS = 1.0
 IDLE_REFRESH_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE before 29 minutes
+# Resolver answers that mean "this name does not exist" (a setting to fix); any other resolver
+# failure, above all EAI_AGAIN, is temporary and ``--watch`` keeps trying.
+UNKNOWN_HOST_ERRORS = frozenset(
+    code for code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)) if code is not None
+)
 
 
 class ImapConnectionLost(InviteError):
@@ -61,8 +66,14 @@ def connection_error(settings: ServerSettings, exc: BaseException) -> InviteErro
             exit_code=2,
         )
     if isinstance(exc, socket.gaierror):
-        return InviteError(
-            f"Den IMAP-Server „{settings.host}“ gibt es nicht (Name unbekannt).", exit_code=2
+        if exc.errno in UNKNOWN_HOST_ERRORS:
+            return InviteError(
+                f"Den IMAP-Server „{settings.host}“ gibt es nicht (Name unbekannt).", exit_code=2
+            )
+        # EAI_AGAIN and the like: the name server is unreachable for now (network outage)
+        return ImapConnectionLost(
+            f"Der Name des IMAP-Servers „{settings.host}“ lässt sich gerade nicht auflösen "
+            f"(Netz oder Namensserver nicht erreichbar: {exc.strerror or exc})."
         )
     if isinstance(exc, ConnectionRefusedError):
         return ImapConnectionLost(

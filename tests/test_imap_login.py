@@ -3,6 +3,7 @@ login over the network, temporary resolver failures are outages, not configurati
 
 from __future__ import annotations
 
+import socket
 import ssl
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ from mailservers import DovecotServer, SmtpServer, TestCerts
 from sendkit import imap_env, make_campaign, smtp_env
 
 from invite.errors import InviteError
-from invite.imap import refuse_cleartext_login
+from invite.imap import ImapConnectionLost, connection_error, refuse_cleartext_login
 from invite.send import SendOptions, run_send
 from invite.sent_folder import SentFolder
 from invite.settings import ServerSettings
@@ -76,6 +77,21 @@ def test_clear_text_login_over_the_network_is_refused() -> None:
         refuse_cleartext_login(settings(security="none"))
     assert info.value.exit_code == 2
     assert 'security = "ssl"' in str(info.value)
+
+
+def test_temporary_name_lookup_failure_is_a_lost_connection() -> None:
+    failure = socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+    error = connection_error(settings(), failure)
+    assert isinstance(error, ImapConnectionLost)
+    assert "gerade nicht auflösen" in str(error)
+
+
+def test_unknown_host_is_a_configuration_error() -> None:
+    failure = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    error = connection_error(settings(), failure)
+    assert not isinstance(error, ImapConnectionLost)
+    assert error.exit_code == 2
+    assert "gibt es nicht" in str(error)
 
 
 def test_tls_context_verifies_by_default() -> None:
