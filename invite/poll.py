@@ -166,6 +166,29 @@ def assess(
     )
 
 
+def bounce_after_answer(outcome: Outcome, earlier: str | None) -> Outcome:
+    """A bounce for someone who already said Zusage or Absage goes to review, recording nothing.
+
+    The answer may have come from a new address while mail to the old listed one bounces;
+    recording "unzustellbar" would drop a confirmed guest and free the seat."""
+    if outcome.kind != "bounce" or outcome.invitee is None or earlier not in ("zusage", "absage"):
+        return outcome
+    said = "Zusage" if earlier == "zusage" else "Absage"
+    return Outcome(
+        "unclear",
+        outcome.invitee,
+        outcome.source,
+        None,
+        note=outcome.note,
+        evidence=outcome.evidence,
+        reason=_join(
+            "Unzustellbar-Meldung, obwohl bereits eine Antwort vorliegt – bitte prüfen "
+            f"(bisher: {said}).",
+            f"Rückläufer: {outcome.note}" if outcome.note else "",
+        ),
+    )
+
+
 def _same_code(raw: str, code: str) -> bool:
     return normalise_code(raw) == code
 
@@ -297,7 +320,7 @@ class _Round:
             self._again(uid, earlier, mail, raw if complete else None)
             return
         assert mail is not None
-        outcome = assess(mail, self.directory, self.examine)
+        outcome = self._assess(mail)
         record = InboxRecord(
             content_hash=digest,
             message_id=mail.message_id,
@@ -319,6 +342,13 @@ class _Round:
         _count(self.summary, outcome)
         self._queue_move(uid, row, outcome.review)
 
+    def _assess(self, mail: IncomingMail) -> Outcome:
+        outcome = assess(mail, self.directory, self.examine)
+        if outcome.kind == "bounce" and outcome.invitee is not None:
+            earlier = current_answer(self.state, outcome.invitee)
+            outcome = bounce_after_answer(outcome, earlier["answer"] if earlier else None)
+        return outcome
+
     def _again(
         self, uid: int, earlier: sqlite3.Row, mail: IncomingMail | None, raw: bytes | None
     ) -> None:
@@ -330,7 +360,7 @@ class _Round:
             and earlier["kind"] in ("answer", "unclear", "bounce")
             and message_answer(self.state, earlier["id"]) is None
         ):
-            outcome = assess(mail or parse_mail(raw), self.directory, self.examine)
+            outcome = self._assess(mail or parse_mail(raw))
             if outcome.invitee == earlier["invitee"]:
                 _record(self.state, outcome, earlier["id"], self.capacity)
         kind = earlier["kind"]

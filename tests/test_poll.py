@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from clirun import run_invite
-from corpus import Case, Corpus, build_corpus
+from corpus import Case, Corpus, _dsn, build_corpus
 from imapclient import IMAPClient
 from mailservers import DovecotServer, ImapAccount, TestCerts
 from sendkit import imap_env, make_campaign, smtp_env
@@ -312,6 +312,40 @@ def test_thank_you_after_zusage_keeps_the_zusage(small, dovecot: DovecotServer) 
     assert (summary.answers, summary.unclear) == (1, 1)
     with campaign.open_state() as state:
         assert latest_answers(state)["2"]["answer"] == "zusage"
+
+
+def test_bounce_after_zusage_goes_to_review_and_keeps_the_zusage(
+    small, dovecot: DovecotServer
+) -> None:
+    """Accepted from a new address; the mail to the old listed address bounces: the guest
+    must stay on the list, the bounce is for staff to check."""
+    campaign, account, corpus = small
+    dovecot.deliver(account.address, corpus.one_click("z2", "2", yes=True), folder="RSVP")
+    bounce = _dsn(corpus, "bounce-after-zusage", "2", "550 5.1.1 <{addr}>: User unknown", "failed")
+    dovecot.deliver(account.address, bounce, folder="RSVP")
+    summary = poll(campaign)
+    assert (summary.answers, summary.bounces, summary.unclear) == (1, 0, 1)
+    with campaign.open_state() as state:
+        assert latest_answers(state)["2"]["answer"] == "zusage"
+        row = state.conn.execute(
+            "SELECT kind, invitee, reason FROM inbox_messages WHERE message_id LIKE ?",
+            ("bounce-after-zusage%",),
+        ).fetchone()
+    assert (row["kind"], row["invitee"]) == ("unclear", "2")
+    assert "obwohl bereits eine Antwort vorliegt – bitte prüfen" in row["reason"]
+    assert "550 5.1.1" in row["reason"]
+    assert message_ids(account, REVIEW) == ["bounce-after-zusage@corpus.test"]
+
+
+def test_bounce_without_a_sure_answer_still_records_undeliverable(
+    small, dovecot: DovecotServer
+) -> None:
+    campaign, account, corpus = small
+    bounce = _dsn(corpus, "bounce-plain", "3", "550 5.1.1 <{addr}>: User unknown", "failed")
+    dovecot.deliver(account.address, bounce, folder="RSVP")
+    assert poll(campaign).bounces == 1
+    with campaign.open_state() as state:
+        assert latest_answers(state)["3"]["answer"] == "unzustellbar"
 
 
 # -- --watch ----------------------------------------------------------------------------------
