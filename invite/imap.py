@@ -299,7 +299,10 @@ class Mailbox:
                 time.sleep(min(IDLE_SLICE_SECONDS, max(0.0, deadline - time.monotonic())))
             self._guard(self.client.noop)
             return
-        self._guard(self.client.idle)
+        try:
+            self._guard(self.client.idle)
+        except IMAPClientError as exc:  # "* BYE Server shutting down" instead of "+ idling"
+            raise connection_error(self.settings, exc) from None
         finished = False
         try:
             while not stop() and time.monotonic() < deadline:
