@@ -15,6 +15,7 @@ channel „beides“ are reminded by email only — unless their invitation emai
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from invite.message import Attachment, MailMessage, compose
 from invite.send import AskPassword, file_name, make_transport, read_pdf, recipient_of
 from invite.settings import Settings
 from invite.state import (
+    Delivery,
     State,
     exclusive,
     latest_answers,
@@ -84,6 +86,18 @@ def check_deadline(settings: Settings, today: dt.date, force: bool) -> None:
         )
 
 
+def _bounce_superseded(answer: sqlite3.Row, invitation: Delivery | None) -> bool:
+    """A bounce followed by a successful invitation (to a corrected address) is no answer."""
+    return (
+        answer["answer"] == "unzustellbar"
+        and invitation is not None
+        and invitation.state == "sent"
+        and invitation.round > 1  # a re-invitation (corrected address), not the bounced one
+        and bool(invitation.sent_at)
+        and invitation.sent_at >= answer["created_at"]  # same second: the resend came after
+    )
+
+
 def plan_reminders(state: State, invitees: Sequence[Invitee], options: RemindOptions) -> RemindPlan:
     """Who is open and due a reminder (and in which round), and who is not and why."""
     plan = RemindPlan(dry_run=options.dry_run)
@@ -93,10 +107,11 @@ def plan_reminders(state: State, invitees: Sequence[Invitee], options: RemindOpt
     printed = printed_invitees(state, "invitation")
     reminder_letters = printed_invitees(state, "reminder")
     for inv in invitees:
-        if inv.number in answers:
+        invitation = invitations.get(inv.number)
+        answer = answers.get(inv.number)
+        if answer is not None and not _bounce_superseded(answer, invitation):
             plan.answered.append(inv)
             continue
-        invitation = invitations.get(inv.number)
         emailed = inv.wants_email and invitation is not None and invitation.state == "sent"
         if not emailed:
             # By post only, or „beides“ whose email failed: the printed letter invited them,

@@ -156,6 +156,15 @@ def status_rows(facts: Iterable[Facts]) -> list[StatusRow]:
     return [status_row(f, positions.get(f.invitee.number)) for f in facts]
 
 
+def _bounce_superseded(answer: Answer | None, invitations: list[Delivery]) -> bool:
+    """A bounce no longer counts once an invitation went out successfully after it."""
+    if answer is None or answer.answer != "unzustellbar":
+        return False
+    sent = [d.sent_at for d in invitations if d.state == "sent" and d.sent_at]
+    # Only a re-invitation (a second sent invitation, to a corrected address) can undo it.
+    return len(sent) > 1 and max(sent) >= answer.at
+
+
 def status_row(facts: Facts, waiting_position: int | None = None) -> StatusRow:
     inv, answer = facts.invitee, facts.answer
     invitations = [d for d in facts.deliveries if d.kind == "invitation"]
@@ -173,6 +182,9 @@ def status_row(facts: Facts, waiting_position: int | None = None) -> StatusRow:
     newer_reviews = [t for t in facts.review_times if answer is None or t > answer.at]
 
     hints: list[str] = []
+    if _bounce_superseded(answer, invitations):
+        answer = None  # re-invited at a corrected address after the bounce: open again
+        hints.append("nach Unzustellbar-Meldung erneut eingeladen (neue Adresse)")
     if answer is not None:
         status = STATUS_OF_ANSWER.get(answer.answer, CHECK)
     elif sent_at is not None:

@@ -10,7 +10,7 @@ import pytest
 from clirun import run_invite
 from mailservers import SmtpServer, TestCerts
 from sendkit import REPO, make_campaign, smtp_env
-from workbooks import example_rows
+from workbooks import example_rows, write_contacts
 
 from invite.campaign import Campaign
 from invite.errors import InviteError
@@ -198,3 +198,19 @@ def test_cli_summary_in_german(
     assert result.code == 0, result.text
     assert "Erinnerungen gesendet: 5" in result.out
     assert "Übersprungen (haben geantwortet): 1" in result.out
+
+
+def test_bounced_then_reinvited_at_a_corrected_address_is_reminded(
+    invited: Campaign, smtp_server: SmtpServer
+) -> None:
+    answer(invited, "3", "unzustellbar")  # the first address bounced
+    rows = example_rows(7)
+    rows[6]["Versand"] = "Post"
+    rows[2]["E-Mail"] = "gast3-neu@example.org"  # staff correct the address
+    write_contacts(invited.contacts_file, rows)
+    resent = run_send(invited, SendOptions())
+    assert [i.number for i in resent.delivery.sent] == ["3"]
+    smtp_server.clear()
+    result = remind(invited)
+    assert "3" in {i.number for i in result.delivery.sent}
+    assert reminder_recipients(smtp_server)["gast3-neu@example.org"] == 1

@@ -289,3 +289,12 @@ def test_what_the_database_already_says_is_no_edit() -> None:
     now = {"1": EditableCells("zugesagt", 1, "", ""), "2": YES}
     report = edits({"1": cells(2, "Zusage", 1)}, current=now)
     assert report.edits == [] and report.problems == []
+
+
+def test_a_bounce_no_longer_counts_after_a_new_invitation_went_out() -> None:
+    resent = Delivery("invitation", "sent", LATER + dt.timedelta(days=1))
+    bounced = answer("unzustellbar")
+    row = status_row(Facts(inv(), (SENT, resent), answer=bounced))
+    assert row.status == "offen" and "erneut eingeladen" in row.hint
+    # An earlier invitation does not undo a later bounce.
+    assert status_row(Facts(inv(), (SENT,), answer=bounced)).status == "unzustellbar"
