@@ -31,6 +31,7 @@ from invite.state import ensure_not_purged, latest_answers
 from invite.templates import event_context
 
 PARTICIPANT_LIST = "Teilnehmerliste.pdf"
+LIST_WRITTEN = "Teilnehmerliste geschrieben"
 # Not the comma: „Müller, Anna“ is one person (Nachname, Vorname), not two.
 _SEPARATORS = re.compile(r"\s*[;\n&]\s*|\s+und\s+")
 
@@ -176,9 +177,11 @@ def write_participant_list(
                 waiting += 1
                 continue
             confirmed.append((inv, answer["persons"], answer["participants"]))
-    fonts.register_fonts(settings.letter.font, settings.letter.font_bold)
-    door = door_list(confirmed)
-    write_atomic(path, render_door_list(settings, door, now_local))
+        fonts.register_fonts(settings.letter.font, settings.letter.font_bold)
+        door = door_list(confirmed)
+        write_atomic(path, render_door_list(settings, door, now_local))
+        # The path is remembered so that `invite purge` finds a list written anywhere (--out).
+        state.audit("teilnehmerliste", LIST_WRITTEN, None, str(path.resolve()))
     return ParticipantListResult(path, door.persons, len(confirmed), waiting)
 
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from invite.campaign import Campaign
 from invite.errors import InviteError
-from invite.participants import PARTICIPANT_LIST
+from invite.participants import LIST_WRITTEN, PARTICIPANT_LIST
 from invite.rsvp import CONFIRMED, STATUSES, overview, status_rows
 from invite.state import PURGED_KEY, State, exclusive, now
 
@@ -126,6 +126,8 @@ def _generated_files(campaign: Campaign, state: State) -> list[Path]:
         paths.data / ".pdf-fingerprints.json",
     ]
     for (path,) in state.conn.execute("SELECT path FROM status_workbooks"):
+        files.append(Path(path))
+    for (path,) in state.conn.execute("SELECT detail FROM audit WHERE action = ?", (LIST_WRITTEN,)):
         files.append(Path(path))
     unique: list[Path] = []
     for f in files:

@@ -262,3 +262,12 @@ def test_in_a_terminal_only_the_word_loeschen_deletes(campaign: Campaign) -> Non
     code, text = purge_in_terminal(campaign, "Löschen")
     assert code == 0 and "Personenbezogene Daten gelöscht." in text, text
     assert not workbook.exists()
+
+
+def test_a_door_list_written_elsewhere_is_deleted_too(campaign: Campaign, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "Einlass" / "Liste.pdf"
+    elsewhere.parent.mkdir()
+    write_participant_list(campaign, elsewhere)
+    assert elsewhere.exists()
+    run_purge(campaign, force=False, confirm=yes, now_local=AFTER)
+    assert not elsewhere.exists()
