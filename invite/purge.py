@@ -127,6 +127,7 @@ def _generated_files(campaign: Campaign, state: State) -> list[Path]:
     ]
     for (path,) in state.conn.execute("SELECT path FROM status_workbooks"):
         files.append(Path(path))
+        files.extend(sorted(Path(path).parent.glob(f"{Path(path).stem}.vorher-*.xlsx")))
     for (path,) in state.conn.execute("SELECT detail FROM audit WHERE action = ?", (LIST_WRITTEN,)):
         files.append(Path(path))
     unique: list[Path] = []

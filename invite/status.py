@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -181,7 +182,22 @@ def _take_in_edits(
                 note=edit.note,
                 capacity=capacity,
             )
-    return report.edits, _ignored_changes(snapshot.cells, found)
+    backup = _keep_changed_copy(path)
+    kept = (
+        f"Die von Hand geänderte Fassung bleibt als „{backup.name}“ erhalten; übernommen werden "
+        "nur Status, Personen, Teilnehmende und Bemerkung."
+    )
+    return report.edits, [*_ignored_changes(snapshot.cells, found), kept]
+
+
+def _keep_changed_copy(path: Path) -> Path:
+    """Staff may have typed anywhere (another column, another sheet): before the workbook is
+    rewritten, its edited version is kept beside it, so no typed word is ever lost."""
+    stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M%S")
+    backup = path.with_name(f"{path.stem}.vorher-{stamp}{path.suffix}")
+    shutil.copy2(path, backup)
+    os.chmod(backup, 0o600)
+    return backup
 
 
 def _ignored_changes(written: dict[str, list], found: dict) -> list[str]:
