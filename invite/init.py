@@ -7,7 +7,7 @@ from pathlib import Path
 
 from invite.errors import InviteError
 
-BUNDLED = Path(__file__).resolve().parent.parent / "letters"
+BUNDLED = Path(__file__).resolve().parent / "bundled"  # a link to the repo's letters/
 
 
 def init_campaign(target: Path) -> Path:
