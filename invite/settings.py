@@ -10,14 +10,15 @@ import datetime as dt
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from invite.errors import ConfigError
 
 SETTINGS_FILE = "campaign.toml"
+T = TypeVar("T")
 SECURITY_MODES = ("none", "starttls", "ssl")
 
 
@@ -250,26 +251,8 @@ def load_settings(campaign_dir: Path, environ: Mapping[str, str] | None = None) 
         address=sender_t.texts("address"),
         place=sender_t.text("place"),
         contacts_heading=sender_t.text("contacts_heading"),
-        contacts=tuple(
-            ContactPerson(
-                office=t.text("office"),
-                name=t.text("name"),
-                room=t.text("room"),
-                phone=t.text("phone"),
-                fax=t.text("fax"),
-                email=t.text("email"),
-            )
-            for t in sender_t.tables("contacts")
-        ),
-        general=GeneralContact(
-            heading=general_t.text("heading"),
-            phone=general_t.text("phone"),
-            fax=general_t.text("fax"),
-            email=general_t.text("email"),
-            web=general_t.text("web"),
-            accessibility_label=general_t.text("accessibility_label"),
-            accessibility=general_t.text("accessibility"),
-        ),
+        contacts=tuple(_texts_of(ContactPerson, t) for t in sender_t.tables("contacts")),
+        general=_texts_of(GeneralContact, general_t),
     )
     letter_t = root.table("letter")
     letter = LetterSettings(
@@ -327,6 +310,11 @@ def load_settings(campaign_dir: Path, environ: Mapping[str, str] | None = None) 
         smtp=_server(root, "smtp", campaign_dir, environ),
         imap=_server(root, "imap", campaign_dir, environ),
     )
+
+
+def _texts_of(record: type[T], table: _Table) -> T:
+    """A dataclass of required texts, each read (and checked) under its own field name."""
+    return record(**{f.name: table.text(f.name) for f in fields(record)})  # type: ignore[call-arg]
 
 
 def _timezone(table: _Table) -> str:
