@@ -8,15 +8,17 @@ message the ledger row is committed as ``sending`` before the SMTP transaction a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import mailbox
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from invite.campaign import Campaign
 from invite.contacts import Invitee
 from invite.errors import InviteError
 from invite.message import MailMessage, envelope_address, new_message_id
@@ -34,13 +36,27 @@ from invite.state import (
     Delivery,
     QueueItem,
     State,
+    exclusive,
     mark_failed,
     mark_requeued,
     mark_sending,
     mark_sent,
     mark_unknown,
     queue_deliveries,
+    settle_interrupted,
 )
+
+
+@contextlib.contextmanager
+def sending_batch(campaign: Campaign, command: str) -> Iterator[tuple[State, list[Invitee]]]:
+    """What every sending step starts with: one sender at a time on the data folder, contacts
+    synced, and rows a killed process left ``sending`` turned ``unknown`` (never resent
+    silently)."""
+    with exclusive(campaign.paths.data, command), campaign.open_state() as state:
+        invitees = campaign.sync(state, command)
+        settle_interrupted(state, command)
+        yield state, invitees
+
 
 # Waits before the 2nd, 3rd and 4th try of a message the server refused for now (4xx).
 RETRY_DELAYS: tuple[float, ...] = (5.0, 30.0, 120.0)

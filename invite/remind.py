@@ -30,6 +30,7 @@ from invite.delivery import (
     Outgoing,
     deliver,
     preview,
+    sending_batch,
 )
 from invite.errors import EXIT_USAGE, InviteError
 from invite.message import Attachment, MailMessage, compose
@@ -38,11 +39,9 @@ from invite.settings import Settings
 from invite.state import (
     Delivery,
     State,
-    exclusive,
     latest_answers,
     latest_deliveries,
     printed_invitees,
-    settle_interrupted,
 )
 from invite.templates import template_context
 
@@ -188,9 +187,7 @@ def run_remind(
 
     today = today or dt.date.today()
     check_deadline(campaign.settings, today, options.force)
-    with exclusive(campaign.paths.data, "remind"), campaign.open_state() as state:
-        invitees = campaign.sync(state, "remind")
-        settle_interrupted(state, "remind")
+    with sending_batch(campaign, "remind") as (state, invitees):
         plan = plan_reminders(state, invitees, options)
         if plan.to_send:
             ensure_rendered(campaign, state, plan.to_send)

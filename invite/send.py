@@ -24,6 +24,7 @@ from invite.delivery import (
     deliver,
     preview,
     resolve_unknown,
+    sending_batch,
     server_password,
 )
 from invite.errors import InviteError
@@ -41,7 +42,6 @@ from invite.state import (
     Delivery,
     State,
     confirmation_floor,
-    exclusive,
     latest_answers,
     latest_deliveries,
     sent_recipients,
@@ -285,9 +285,7 @@ def run_send(
     """The whole step under the data folder's lock; ``confirm`` sees the plan first."""
     from invite.letters import ensure_rendered
 
-    with exclusive(campaign.paths.data, "send"), campaign.open_state() as state:
-        invitees = campaign.sync(state, "send")
-        settle_interrupted(state, "send")
+    with sending_batch(campaign, "send") as (state, invitees):
         plan = plan_invitations(state, invitees, options)
         if plan.to_send:
             ensure_rendered(campaign, state, plan.to_send)
