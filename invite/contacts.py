@@ -13,6 +13,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from invite.addresses import address_key
 from invite.errors import Problem
 from invite.spreadsheet import RawCell, RawSheet
 
@@ -218,7 +219,7 @@ def parse_contacts(sheet: RawSheet) -> ContactList:
             continue
         seen_numbers[invitee.number] = row_number
         if invitee.email:
-            key = invitee.email.casefold()
+            key = address_key(invitee.email)
             if key in seen_emails:
                 result.errors.append(
                     problem(
@@ -293,9 +294,14 @@ def _row_to_invitee(
     if email:
         # Umlauts in the domain are fine (IDNA); before the @ most servers refuse them.
         try:
-            email = validate_email(
-                email, check_deliverability=False, allow_smtputf8=False
-            ).normalized
+            checked = validate_email(email, check_deliverability=False, allow_smtputf8=False)
+            # A domain typed in punycode stays as typed (the library would show it in Unicode).
+            typed_ascii = email.rpartition("@")[2].isascii()
+            email = (
+                f"{checked.local_part}@{checked.ascii_domain}"
+                if typed_ascii
+                else checked.normalized
+            )
         except EmailNotValidError as exc:
             if not email.rpartition("@")[0].isascii():
                 text = (

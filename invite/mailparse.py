@@ -13,7 +13,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.header import decode_header
+from email.header import Header, decode_header
 from email.message import Message
 from email.parser import BytesParser
 from html.parser import HTMLParser
@@ -161,7 +161,7 @@ def _read_headers_only(raw: bytes, mail: IncomingMail) -> None:
 
 def _read_headers(msg: Message, mail: IncomingMail) -> None:
     mail.subject = _clean(decode_words(msg.get("Subject", "")))[:500]
-    name, address = email.utils.parseaddr(str(msg.get("From", "")))
+    name, address = email.utils.parseaddr(_utf8_header(msg.get("From", "")))
     mail.sender = address.strip().lower()[:320]
     mail.sender_name = _clean(decode_words(name))[:200]
     mail.date = str(msg.get("Date", ""))[:100]
@@ -172,6 +172,17 @@ def _read_headers(msg: Message, mail: IncomingMail) -> None:
         value = msg.get(name)
         if value is not None:
             mail.headers[name] = _clean(decode_words(value))[:500]
+
+
+def _utf8_header(value: object) -> str:
+    """A header as text; raw UTF-8 bytes (RFC 6532, e.g. ``anna@münster.de`` from an SMTPUTF8
+    client) come back from the parser as one "unknown-8bit" chunk: decode it, don't lose it."""
+    if not isinstance(value, Header):
+        return str(value)
+    return "".join(
+        chunk.decode("utf-8", "replace") if isinstance(chunk, bytes) else chunk
+        for chunk, _ in decode_header(value)
+    )
 
 
 def _check_structure(msg: Message, mail: IncomingMail) -> list[tuple[Message, int, bool]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from invite.addresses import address_key
 from invite.codes import find_code_candidates, format_code
 from invite.evidence import Finding
 from invite.mailparse import IncomingMail
@@ -32,9 +33,16 @@ class Directory:
 
     by_code: Mapping[str, str] = field(default_factory=dict)  # code -> Nr.
     by_message_id: Mapping[str, str] = field(default_factory=dict)  # id without <> -> Nr.
-    by_email: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # lower-case -> Nr.s
+    by_email: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # address_key -> Nr.s
     names: Mapping[str, str] = field(default_factory=dict)  # Nr. -> display name
-    own_addresses: frozenset[str] = frozenset()  # the campaign's own From/Reply-To
+    own_addresses: frozenset[str] = frozenset()  # address_key of the campaign's From/Reply-To
+
+    def at_address(self, address: str) -> tuple[str, ...]:
+        """The invitees listed with ``address`` (either spelling of an umlaut domain)."""
+        return tuple(self.by_email.get(address_key(address), ()))
+
+    def is_own(self, address: str) -> bool:
+        return address_key(address) in self.own_addresses
 
     def code_of(self, number: str | None) -> str:
         for code, nr in self.by_code.items():
@@ -116,11 +124,11 @@ def gather(
             evidence.append(Evidence("antwort", mid, detail, (number,)))
     if bounced:
         for address in bounced:
-            numbers = directory.by_email.get(address.lower(), ())
+            numbers = directory.at_address(address)
             detail = f"Unzustellbar an {address}"
-            evidence.append(Evidence("absender", address, detail, tuple(numbers)))
-    elif mail.sender and mail.sender not in directory.own_addresses:
-        numbers = directory.by_email.get(mail.sender, ())
+            evidence.append(Evidence("absender", address, detail, numbers))
+    elif mail.sender and not directory.is_own(mail.sender):
+        numbers = directory.at_address(mail.sender)
         if numbers:
             evidence.append(
                 Evidence("absender", mail.sender, f"Absender {mail.sender}", tuple(numbers))

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
+from invite.addresses import ascii_domain
 from invite.errors import InviteError
 from invite.settings import Event, MailSettings
 from invite.templates import RenderedMail
@@ -76,14 +77,21 @@ def mail_address(field: str, name: str, address: str) -> Address:
         ) from None
     if not parsed.username or not parsed.domain:
         raise InviteError(f"Kopfzeile „{field}“: „{address}“ ist keine gültige Adresse.")
-    return Address(display_name=name.strip(), username=parsed.username, domain=parsed.domain)
+    try:  # an encoded-word inside the address is forbidden (RFC 2047 5): punycode instead
+        domain = ascii_domain(parsed.domain)
+    except ValueError as exc:
+        raise InviteError(
+            f"Kopfzeile „{field}“: Die Domain von „{address}“ ist kein gültiger "
+            f"internationaler Domainname ({exc})."
+        ) from None
+    return Address(display_name=name.strip(), username=parsed.username, domain=domain)
 
 
 def envelope_address(address: str) -> tuple[str, bool]:
-    """The SMTP envelope form of an address (IDNA domain) and whether it needs SMTPUTF8."""
+    """The SMTP envelope form of an address (IDNA 2008 domain) and whether it needs SMTPUTF8."""
     local, _, domain = address.strip().rpartition("@")
-    with contextlib.suppress(UnicodeError):
-        domain = domain.encode("idna").decode("ascii")
+    with contextlib.suppress(ValueError):  # refused by IDNA: the server will say so
+        domain = ascii_domain(domain)
     return f"{local}@{domain}", not local.isascii()
 
 

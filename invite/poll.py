@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from invite import answers, evidence, matching
+from invite.addresses import address_key
 from invite.campaign import Campaign
 from invite.codes import normalise_code
 from invite.errors import InviteError
@@ -203,9 +204,9 @@ def directory_of(state: State, campaign: Campaign) -> matching.Directory:
     by_email: dict[str, list[str]] = {}
     for inv in invitees:
         if inv.email:
-            by_email.setdefault(inv.email.strip().lower(), []).append(inv.number)
+            by_email.setdefault(address_key(inv.email), []).append(inv.number)
     mail = campaign.settings.mail
-    own = {a.strip().lower() for a in (mail.from_address, mail.reply_to) if a}
+    own = {address_key(a) for a in (mail.from_address, mail.reply_to) if a}
     return matching.Directory(
         by_code={inv.code: inv.number for inv in invitees},
         by_message_id=sent_message_ids(state),

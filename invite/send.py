@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from invite.addresses import address_key
 from invite.campaign import Campaign
 from invite.codes import format_code
 from invite.contacts import Invitee
@@ -232,7 +233,7 @@ def select_only(state: State, invitees: Sequence[Invitee], only: Sequence[str]) 
 
 
 def _same_address(a: str, b: str) -> bool:
-    return a.strip().casefold() == b.strip().casefold()
+    return address_key(a) == address_key(b)
 
 
 def plan_invitations(state: State, invitees: Sequence[Invitee], options: SendOptions) -> SendPlan:
