@@ -8,14 +8,19 @@ decide (status ``prüfen``): the tool never guesses a Zusage.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+import quotequail
 from flufl.bounce import all_failures
 from mailparser_reply import EmailMessage as ReplyText
+from text_to_num import alpha2digit
 
+from invite import phrases
 from invite.codes import normalise_code
 from invite.evidence import FormFields, ScanReading
 from invite.mailparse import IncomingMail
@@ -146,23 +151,41 @@ def detect_autoreply(mail: IncomingMail) -> str:
 # -- the part the person wrote -----------------------------------------------------------------
 
 _WROTE = re.compile(
-    r"(?i)^\s*(?:am\s.{0,200}schrieb.{0,200}:|on\s.{0,200}wrote:|.{0,200}\s(?:schrieb|wrote):)\s*$"
+    r"(?i)^\s*(?:am\s.{0,200}schrieb.{0,200}:|on\s.{0,200}wrote:|.{0,200}\s(?:schrieb|wrote|a écrit|napisał\w*|yazdı):)\s*$"
 )
 _FORWARD_MARK = re.compile(
     r"(?im)^\s*(?:-{2,}\s*(?:forwarded message|weitergeleitete nachricht|urspr(?:ü|ue)ngliche nachricht|"
     r"original message)\s*-{2,}|anfang der weitergeleiteten (?:nachricht|e-mail):|"
-    r"begin forwarded message:)\s*$"
+    r"begin forwarded message:|_{10,})\s*$"
+)
+# Outlook quotes the original under a header block without any marker line:
+# "Von: … / Gesendet: …" (German), "From: … / Sent: …" (English), Apple/Thunderbird "Datum:".
+_HEADER_BLOCK = re.compile(
+    r"(?im)^[ \t*]*(?:von|from|de|absender)[ \t*]*:[^\n]*\n(?:[^\n]*\n){0,3}?[ \t*]*"
+    r"(?:gesendet|sent|datum|date|an|to|betreff|subject)[ \t*]*:"
 )
 
 
 def reply_text(text: str) -> str:
-    """What the person actually wrote: quoted history, forwarded originals, signature cut."""
-    lines = [
-        line for line in text.replace("\r\n", "\n").split("\n") if not line.lstrip().startswith(">")
-    ]
-    text = "\n".join(lines)[:MAX_REPLY_CHARS]
-    if mark := _FORWARD_MARK.search(text):
-        text = text[: mark.start()]
+    """What the person actually wrote: quoted history, forwarded originals, signature cut.
+
+    Three opinions on where the quote starts — mail-parser-reply, quotequail and the header
+    blocks of Outlook — and the earliest wins: text we sent must never be read as an answer."""
+    text = text.replace("\r\n", "\n")[:MAX_REPLY_CHARS]
+    lines = [line for line in text.split("\n") if not line.lstrip().startswith(">")]
+    text = "\n".join(lines)
+    cuts = [len(text)]
+    for pattern in (_FORWARD_MARK, _HEADER_BLOCK):
+        if mark := pattern.search(text):
+            cuts.append(mark.start())
+    try:
+        quoted = quotequail.quote(text)
+        head = quoted[0][1] if len(quoted) > 1 and quoted[0][0] else ""
+        if any(line.strip() and not _WROTE.match(line) for line in head.split("\n")):
+            cuts.append(len(head))  # a bottom post („Am … schrieb:“, then the answer) is kept
+    except Exception:  # a second opinion only; its failure leaves the first
+        pass
+    text = text[: min(cuts)]
     try:
         parsed = ReplyText(text=text, languages=["de", "en"], keep_hyphen_lists=True).read()
         bodies = [r.body for r in parsed.replies if r.body.strip()]
@@ -172,109 +195,297 @@ def reply_text(text: str) -> str:
     return "\n".join(line for line in text.split("\n") if not _WROTE.match(line)).strip()
 
 
-# -- reading answers from text -----------------------------------------------------------------
+# -- sentences ---------------------------------------------------------------------------------
+# SoMaJo was chosen by measurement (benchmarks/bench_splitters.py, 40 labelled reply texts):
+# SoMaJo 35/40 exactly right, ≈ 950 texts/s; syntok 33/40, ≈ 12,000 texts/s (splits German
+# ordinals and dates: „am 31.“ | „Januar verhindert“); pysbd 29/40, ≈ 4,000 texts/s (splits
+# „Do.,“, „Dipl.-Ing.“, „24.1.“). SoMaJo's misses merge two sentences, which only makes a
+# reading more cautious; the others cut sentences in half, which loses answers.
 
-_NUM = (
-    r"(\d{1,4}|ein|eine|einer|einem|einen|zwei|drei|vier|f(?:ü|ue)nf|sechs|sieben|acht|neun|zehn|"
-    r"one|two|three|four|five|six|seven|eight|nine|ten|a|an)"
+_WORD = re.compile(r"[^\W\d_]+(?:['’][a-z]+)?", re.UNICODE)
+_ENGLISH_HINTS = frozenset(
+    [
+        "the",
+        "and",
+        "i",
+        "we",
+        "you",
+        "will",
+        "would",
+        "be",
+        "to",
+        "of",
+        "attend",
+        "come",
+        "join",
+        "thank",
+        "thanks",
+        "unfortunately",
+        "sorry",
+        "dear",
+        "regards",
+        "can",
+        "can't",
+        "cannot",
+        "not",
+        "yes",
+    ]
 )
-_NUMBER_WORDS = {
-    "ein": 1, "eine": 1, "einer": 1, "einem": 1, "einen": 1, "a": 1, "an": 1, "one": 1,
-    "zwei": 2, "two": 2, "drei": 3, "three": 3, "vier": 4, "four": 4, "fünf": 5, "fuenf": 5,
-    "five": 5, "sechs": 6, "six": 6, "sieben": 7, "seven": 7, "acht": 8, "eight": 8,
-    "neun": 9, "nine": 9, "zehn": 10, "ten": 10,
-}  # fmt: skip
-_ZU_N = {
-    "zweit": 2,
-    "dritt": 3,
-    "viert": 4,
-    "fünft": 5,
-    "fuenft": 5,
-    "sechst": 6,
-    "siebt": 7,
-    "acht": 8,
-}
+_GERMAN_HINTS = frozenset(
+    [
+        "ich",
+        "wir",
+        "und",
+        "nicht",
+        "die",
+        "der",
+        "das",
+        "gerne",
+        "gern",
+        "leider",
+        "komme",
+        "kommen",
+        "teil",
+        "sehr",
+        "dank",
+        "danke",
+        "viele",
+        "grüße",
+        "sind",
+        "bin",
+        "mit",
+        "zu",
+    ]
+)
 
-_TOTAL_NOUNS = r"(?:personen|person|teilnehmende|teilnehmenden|teilnehmer(?:innen|n)?|leute|leuten|people|persons|attendees|participants)"
-_COMPANION_NOUNS = (
-    r"(?:kolleg(?:e|en|in|innen)|begleitpersonen?|begleitungen?|g(?:ä|ae)sten?|gast|mitarbeiter(?:in|innen|n)?|"
-    r"colleagues?|guests?|companions?)"
+
+@functools.cache
+def _splitter(language: str) -> Any:
+    from somajo import SoMaJo  # loads its abbreviation lists (≈ 0.3 s), once per process
+
+    return SoMaJo("en_PTB" if language == "en" else "de_CMC", split_camel_case=False)
+
+
+def language_of(text: str) -> str:
+    """``de`` or ``en``, by the common words in ``text`` (German when in doubt)."""
+    words = [w.lower() for w in _WORD.findall(text[:5000])]
+    english = sum(w in _ENGLISH_HINTS for w in words)
+    german = sum(w in _GERMAN_HINTS for w in words)
+    return "en" if english > german else "de"
+
+
+def _units(text: str) -> list[str]:
+    """Paragraphs for the splitter: a blank line ends one; a short line (greeting,
+    signature, „Bin dabei!“) stands alone; long hard-wrapped lines are joined again."""
+    units: list[str] = []
+    current = ""
+    for raw in text.split("\n"):
+        line = " ".join(raw.split())
+        if not line:
+            if current:
+                units.append(current)
+            current = ""
+            continue
+        current = f"{current} {line}" if current else line
+        if len(line) < 50 or line[-1] in ".!?:;":
+            units.append(current)
+            current = ""
+    if current:
+        units.append(current)
+    return units
+
+
+def sentences(text: str, language: str = "") -> list[str]:
+    """The sentences of ``text`` as written (dates, „z. B.“, „Dr.“ do not end a sentence)."""
+    units = [u[:MAX_SENTENCE_CHARS] for u in _units(text)][:MAX_SENTENCES]
+    if not units:
+        return []
+    tool = _splitter(language or language_of(text))
+    found = []
+    for tokens in tool.tokenize_text(units):
+        sentence = "".join(t.text + (" " if t.space_after else "") for t in tokens).strip()
+        if sentence:
+            found.append(sentence)
+    return found
+
+
+def is_formula(sentence: str) -> bool:
+    """A greeting, a thank-you or a closing („Sehr geehrte …“, „Viele Grüße“)."""
+    return bool(_FORMULA.match(sentence.lower()))
+
+
+def is_foreign(sentence: str) -> bool:
+    """A sentence of four or more words with (almost) no German or English in it."""
+    words = [w.lower() for w in _WORD.findall(sentence)]
+    if len(words) < 4:
+        return False
+    known = sum(w in phrases.KNOWN_WORDS for w in words)
+    return known / len(words) < 0.2
+
+
+# -- reading one sentence ----------------------------------------------------------------------
+
+
+def _compile(rows: Sequence[tuple[str, str, str, str]]) -> list[tuple[re.Pattern[str], str, str]]:
+    return [(re.compile(p), meaning, negated) for p, meaning, negated, _example in rows]
+
+
+_SET_PHRASES = _compile(phrases.SET_PHRASES)
+_ANSWERS = _compile(phrases.ANSWERS)
+_PENDING = re.compile("|".join(phrases.PENDING))
+_DOUBT = re.compile("|".join(phrases.DOUBT))
+_NEGATION = re.compile(phrases.NEGATION)
+_NEGATION_AFTER = re.compile(phrases.NEGATION_AFTER)
+_REGRET = re.compile(phrases.REGRET)
+_CLAUSE_BREAK = re.compile(phrases.CLAUSE_BREAK)
+_FORMULA = re.compile(phrases.FORMULA)
+_APOSTROPHES = str.maketrans({"’": "'", "`": "'", "´": "'", "„": '"', "“": '"', "”": '"'})
+MAX_SENTENCE_CHARS = 1000
+MAX_SENTENCES = 200
+
+
+def normalise(sentence: str) -> str:
+    """Lower case, one kind of apostrophe, ``ae/oe/ue`` kept as written, words single-spaced."""
+    text = " ".join(sentence.lower().translate(_APOSTROPHES).split())
+    return text.replace("can not", "cannot")
+
+
+def sentence_answer(sentence: str) -> str:
+    """``zusage``, ``absage``, ``unsicher`` (open, conditional or mixed), ``frage`` or ``""``.
+
+    See ``invite.phrases`` for the tables and the order in which they are applied."""
+    text = normalise(sentence)
+    if text.rstrip(" )\"'").endswith("?"):
+        return "frage"
+    text = text.rstrip(".!… ")
+    meanings: set[str] = set()
+    for pattern, meaning, _same in _SET_PHRASES:
+        if pattern.search(text):
+            if meaning != "neutral":
+                meanings.add(meaning)
+            text = pattern.sub(" ", text)
+    if _PENDING.search(text):
+        return "unsicher"
+    for clause in _CLAUSE_BREAK.split(text):
+        clause = clause.strip()
+        if not clause:
+            continue
+        said = set()
+        for pattern, meaning, when_negated in _ANSWERS:
+            for match in pattern.finditer(clause):
+                negated = _negated(clause, match.start(), match.end())
+                said.add(when_negated if negated else meaning)
+        if said == {"zusage"} and _REGRET.search(clause):
+            said = {"unsicher"}
+        meanings |= said
+    if not meanings:
+        return ""
+    if _DOUBT.search(text) and meanings != {"absage"}:
+        return "unsicher"
+    return meanings.pop() if len(meanings) == 1 else "unsicher"
+
+
+def _negated(clause: str, start: int, end: int) -> bool:
+    """Is the phrase at ``clause[start:end]`` negated? A negation counts inside the phrase,
+    up to five words before it, or — German puts „nicht“ after the verb — up to three words
+    after it („Ich komme leider nicht“)."""
+    before = " ".join(clause[:start].split()[-5:])
+    after = " ".join(clause[end:].split()[:3])
+    return bool(
+        _NEGATION.search(before)
+        or _NEGATION.search(clause[start:end])
+        or _NEGATION_AFTER.search(after)
+    )
+
+
+# -- persons -----------------------------------------------------------------------------------
+
+_TOTAL = [re.compile(p) for p in phrases.TOTAL]
+_ZU_WORD = re.compile(phrases.ZU_WORD)
+_PLUS_N = re.compile(phrases.PLUS_N)
+_PLUS_ONE = [re.compile(p) for p in phrases.PLUS_ONE]
+_COMPANIONS_UNKNOWN = [re.compile(p) for p in phrases.COMPANIONS_UNKNOWN]
+_ALONE = re.compile(phrases.ALONE)
+_WE = re.compile(phrases.WE)
+_DATE_OR_TIME = re.compile(
+    r"\b\d{1,2}[.:]\d{1,2}\.?(?:\d{2,4})?\b|\b\d{1,2}\s?uhr\b|\b\d{1,2}\s?[ap]\.?m\.?\b"
 )
-_PERSON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\banzahl(?: der)? personen\s*:\s*(\d{1,4})"), "total"),
-    (re.compile(r"\bpersonen\s*:\s*(\d{1,4})"), "total"),
-    (re.compile(r"\bzu (zweit|dritt|viert|f(?:ü|ue)nft|sechst|siebt|acht)\b"), "zu"),
-    (re.compile(rf"\bmit (?:insgesamt )?{_NUM} {_COMPANION_NOUNS}\b"), "plus"),
-    (re.compile(rf"\bwith {_NUM} (?:more )?{_COMPANION_NOUNS}\b"), "plus"),
-    (re.compile(rf"\b{_NUM} {_TOTAL_NOUNS}\b"), "total"),
-    (re.compile(rf"\b(?:the )?{_NUM} of us\b"), "total"),
-    (
-        re.compile(
-            r"\b(?:mit|samt) (?:meiner|meinem|einer|einem|unserer|unserem) "
-            r"(?:frau|mann|partner(?:in)?|kolleg(?:e|en|in)|begleitung|begleitperson|mitarbeiter(?:in)?|tochter|sohn)\b"
-        ),
-        "two",
-    ),
-    (
-        re.compile(
-            r"\bwith (?:a|my|one|our) (?:colleague|partner|wife|husband|guest|companion|daughter|son)\b"
-        ),
-        "two",
-    ),
-    (re.compile(r"\bplus one\b|\+\s?1\b"), "two"),
-    (re.compile(r"\b(?:allein|alleine|alone|by myself|nur ich)\b"), "one"),
-]
+
+
+@dataclass(frozen=True)
+class Persons:
+    """What one sentence says about how many come: a total, companions, or doubt."""
+
+    total: int | None = None
+    companions: int = 0
+    unknown: bool = False  # companions mentioned without a number
+
+
+def _digits(text: str, language: str) -> str:
+    try:
+        return alpha2digit(text, language, threshold=0)
+    except Exception:  # number words are a help, never a reason to stop
+        return text
+
+
+def sentence_persons(sentence: str, language: str = "de") -> Persons:
+    """Persons named in one sentence: „zu zweit“ → total 2, „mit meiner Kollegin“ → one
+    companion, „mit Kollegen“ → unknown. Number words („drei“, „three“) count as digits."""
+    text = _digits(normalise(sentence), language)
+    text = _DATE_OR_TIME.sub(" ", text)
+    if match := _ZU_WORD.search(text):
+        return Persons(total=phrases.ZU_N[match.group(1)])
+    if match := _PLUS_N.search(text):
+        return Persons(companions=int(match.group(1)))
+    for pattern in _TOTAL:
+        if match := pattern.search(text):
+            return Persons(total=int(match.group(1)))
+    for pattern in _COMPANIONS_UNKNOWN:
+        if pattern.search(text):
+            return Persons(unknown=True)
+    companions = sum(len(pattern.findall(text)) for pattern in _PLUS_ONE)
+    if companions:
+        return Persons(companions=companions)
+    if _ALONE.search(text):
+        return Persons(total=1)
+    return Persons()
+
+
+# -- the whole message -------------------------------------------------------------------------
+
 _PARTICIPANTS = re.compile(
     r"(?im)^\s*(?:namen der teilnehmenden|teilnehmende|namen|names?)\s*:\s*(.{1,300})$"
 )
-
-_UNCERTAIN = re.compile(
-    r"\b(vielleicht|eventuell|evtl|voraussichtlich|wahrscheinlich|m(?:ö|oe)glicherweise|ggf|gegebenenfalls|"
-    r"falls|sofern|unter vorbehalt|noch nicht sicher|noch unklar|noch offen|nicht sicher|weiß noch nicht|"
-    r"wenn (?:es|alles|nichts)\b|maybe|perhaps|possibly|probably|might|not sure|not yet sure|tentative(?:ly)?|"
-    r"if possible|depending)\b"
-)
-_SENTENCE_NEGATIVE = re.compile(r"\bleider\b.*\bnicht\b|\bnicht\b.*\bleider\b")
-_STRONG_NEGATIVE = re.compile(
-    r"\b(absage|absagen|sage[n]? .*\bab|muss .*\babsagen|verhindert|keine zeit|nicht m(?:ö|oe)glich|"
-    r"(?:klappt|geht|passt|schaffe|schaffen)\b.*\bnicht|decline|declining|unable|regret|regrettably|"
-    r"(?:can't|cannot|can not|won't|will not) make it)\b"
-    r"|\b(?:kann|können|koennen|can't|cannot|can not)\b(?:\s+\w+){0,2}\s+(?:leider\s+)?nicht\s*$"
-    r"|\b(?:can't|cannot|can not)\s*$"
-)
-_POSITIVE = re.compile(
-    r"\b(zusage|zusagen|sage[n]? .*\bzu|nehme[n]? .*\bteil|teilnehmen|teilnahme|komme|kommen|kommt|"
-    r"(?:bin|sind|wäre|wären|bleibe) .*\bdabei|dabei sein|melde[n]? (?:mich|uns) .*\ban|anmelden|anmeldung|"
-    r"attend|attending|come|coming|join|joining|participate|participating|be there|count me in|"
-    r"accept|accepting|register)\b"
-)
-_NEGATION = re.compile(r"\b(nicht|kein|keine|keinen|nie|niemand|not|cannot|never)\b|n['’]t\b")
-_WEAK_NEGATIVE = re.compile(r"\b(leider|unfortunately|sorry|bedauerlicherweise)\b")
-_CLAUSE_SPLIT = re.compile(r"[,;:]|\s(?:aber|jedoch|sondern|allerdings|but|however)\s")
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _REPLY_PREFIX = re.compile(
-    r"^\s*(?:(?:re|aw|wg|fw|fwd|antw|tr)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
+    r"^\s*(?:(?:re|aw|wg|fw|fwd|antw|tr|sv|odp|ynt)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
 )
 _ONE_CLICK = re.compile(
     r"^\s*(zusage|absage)\s+([0-9A-Za-z]{4}-?[0-9A-Za-z]{4})\s*$", re.IGNORECASE
 )
+_NUMBER_WORDS = {
+    "ein": 1, "eine": 1, "einer": 1, "one": 1, "zwei": 2, "two": 2, "drei": 3, "three": 3,
+    "vier": 4, "four": 4, "fünf": 5, "five": 5, "sechs": 6, "six": 6, "sieben": 7,
+    "seven": 7, "acht": 8, "eight": 8, "neun": 9, "nine": 9, "zehn": 10, "ten": 10,
+}  # fmt: skip
 
 
 @dataclass
 class _Signal:
-    answer: str  # zusage | absage | unsicher (blocks) | leer (only if nothing else) | frage
+    answer: str  # zusage | absage | unsicher (blocks) | leer (only if nothing else) | frage | fremd
     origin: str
     sentence: str
-    persons: int | None = None
 
 
 @dataclass
 class _Collected:
     signals: list[_Signal] = field(default_factory=list)
-    persons: list[tuple[int, str]] = field(default_factory=list)  # (count, where)
+    persons: list[tuple[int, str]] = field(default_factory=list)  # (total, where)
+    companions: list[tuple[int, str]] = field(default_factory=list)  # (besides the writer, where)
+    unknown: str = ""  # a sentence naming companions without a number
     participants: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    plural: str = ""  # a sentence saying "wir" without a number
+    plural: str = ""  # a Zusage said as „wir“ without a number
+    unreadable_form: str = ""  # a returned form whose answer cannot be read
 
 
 def one_click(subject: str) -> tuple[str, str] | None:
@@ -293,7 +504,10 @@ def read_answer(
     *,
     code: str = "",
 ) -> Reading:
-    """Combine one-click subject, form fields, scans and the written text into one reading."""
+    """Combine one-click subject, form fields, scans and the written text into one reading.
+
+    A returned form whose answer cannot be read (printed without its fields, nothing
+    visibly ticked) is sent to review whatever the subject or the text says."""
     found = _Collected()
     click = one_click(mail.subject)
     if click and click[1] == code:
@@ -302,15 +516,25 @@ def read_answer(
         _read_form(form, found)
     for scan in scans if not forms else ():
         _read_scan(scan, found)
-    subject = mail.subject if not _REPLY_PREFIX.match(mail.subject) and not click else ""
     written = reply_text(mail.text)
-    _read_text(((subject + ".\n") if subject else "") + written, found)
+    if found.unreadable_form:
+        return _combine(found, written)
+    subject = _REPLY_PREFIX.sub("", mail.subject).strip()
+    if subject and not _REPLY_PREFIX.match(mail.subject) and not click:
+        _read_sentence(subject, "betreff", found, language_of(subject + " " + written))
+    _read_text(written, found)
     return _combine(found, written)
 
 
 def _read_form(form: FormFields, found: _Collected) -> None:
     where = f"Formular „{form.filename}“"
-    if form.teilnahme in ("ja", "yes", "zusage"):
+    if form.printed and form.teilnahme not in ("ja", "nein"):
+        found.unreadable_form = (
+            f"{where} ist zurückgekommen, aber ohne Formularfelder (gedruckt oder als PDF "
+            "gespeichert) und ohne erkennbares Kreuz bei Teilnahme – bitte im Anhang ansehen."
+        )
+        found.signals.append(_Signal("unsicher", "formular", found.unreadable_form))
+    elif form.teilnahme in ("ja", "yes", "zusage"):
         found.signals.append(_Signal("zusage", "formular", f"{where}: Teilnahme ja"))
     elif form.teilnahme in ("nein", "no", "absage"):
         found.signals.append(_Signal("absage", "formular", f"{where}: Teilnahme nein"))
@@ -374,66 +598,27 @@ def _read_text(text: str, found: _Collected) -> None:
         names = match.group(1).strip()
         if names and names not in found.participants:
             found.participants.append(names)
-    for raw in _SENTENCE_SPLIT.split(text):
-        sentence = " ".join(raw.split())
-        if not sentence or len(sentence) > 1000:
-            continue
-        lower = sentence.lower()
-        verdict = sentence_answer(lower)
-        if verdict:
-            found.signals.append(_Signal(verdict, "text", sentence))
-        for count in _person_counts(lower):
-            found.persons.append((count, f"„{sentence}“"))
-        if verdict == "zusage" and re.search(r"\b(wir|we)\b", lower) and not _person_counts(lower):
-            found.plural = found.plural or sentence
+    language = language_of(text)
+    for sentence in sentences(text, language):
+        _read_sentence(sentence, "text", found, language)
 
 
-def sentence_answer(sentence: str) -> str:
-    """``zusage``, ``absage``, ``unsicher`` (conditional or mixed), ``frage`` or ``""``."""
-    sentence = sentence.lower().strip()
-    if sentence.endswith("?"):
-        return "frage"
-    sentence = sentence.rstrip(".!… ")
-    verdicts: set[str] = set()
-    if _SENTENCE_NEGATIVE.search(sentence):
-        verdicts.add("absage")
-    for clause in _CLAUSE_SPLIT.split(sentence):
-        if _STRONG_NEGATIVE.search(clause):
-            verdicts.add("absage")
-            continue
-        if not _POSITIVE.search(clause):
-            continue
-        if _NEGATION.search(clause):
-            verdicts.add("absage")
-        elif _WEAK_NEGATIVE.search(clause):
-            verdicts.add("unsicher")
-        else:
-            verdicts.add("zusage")
-    if verdicts and _UNCERTAIN.search(sentence):
-        return "unsicher"
-    if len(verdicts) == 1:
-        return verdicts.pop()
-    return "unsicher" if verdicts else ""
-
-
-def _person_counts(sentence: str) -> list[int]:
-    counts: list[int] = []
-    for pattern, how in _PERSON_PATTERNS:
-        for match in pattern.finditer(sentence):
-            if how == "two":
-                counts.append(2)
-            elif how == "one":
-                counts.append(1)
-            elif how == "zu":
-                counts.append(_ZU_N[match.group(1)])
-            else:
-                word = match.group(1)
-                number = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
-                if number is not None:
-                    counts.append(number + 1 if how == "plus" else number)
-        if counts:
-            break  # the first, most specific pattern wins ("mit 2 Kollegen" is not also "2 …")
-    return counts
+def _read_sentence(sentence: str, origin: str, found: _Collected, language: str) -> None:
+    shown = f"Betreff „{sentence}“" if origin == "betreff" else f"„{sentence}“"
+    verdict = sentence_answer(sentence)
+    if not verdict and origin == "text" and is_foreign(sentence):
+        verdict = "fremd"
+    if verdict:
+        found.signals.append(_Signal(verdict, "text", shown))
+    said = sentence_persons(sentence, language)
+    if said.total is not None:
+        found.persons.append((said.total, shown))
+    if said.companions:
+        found.companions.append((said.companions, shown))
+    if said.unknown and verdict in ("zusage", ""):
+        found.unknown = found.unknown or shown
+    if verdict == "zusage" and said.total is None and _WE.search(normalise(sentence)):
+        found.plural = found.plural or shown
 
 
 def _combine(found: _Collected, written: str) -> Reading:
@@ -441,8 +626,10 @@ def _combine(found: _Collected, written: str) -> Reading:
     answers = {s.answer for s in said}
     unsure = [s for s in found.signals if s.answer == "unsicher"]
     empty = [s for s in found.signals if s.answer == "leer"]
+    foreign = [s for s in found.signals if s.answer == "fremd"]
     questions = [s.sentence for s in found.signals if s.answer == "frage"]
-    notes = list(found.notes) + [f"Frage: {q}" for q in questions]
+    notes = list(found.notes) + [f"Frage: {q.strip('„“')}" for q in questions]
+    by_form = any(s.origin in ("formular", "scan", "link") for s in said)
     answer, reason = "", ""
     if len(answers) > 1:
         shown = "; ".join(
@@ -451,6 +638,8 @@ def _combine(found: _Collected, written: str) -> Reading:
         reason = f"Widersprüchliche Angaben – {shown}."
     elif unsure:
         reason = f"Unklar: {unsure[0].sentence}"
+    elif foreign and not by_form:
+        reason = f"Text in einer anderen Sprache, bitte selbst lesen: {foreign[0].sentence}"
     elif answers:
         answer = answers.pop()
     elif empty:
@@ -458,25 +647,15 @@ def _combine(found: _Collected, written: str) -> Reading:
     elif questions:
         reason = f"Rückfrage statt Antwort: {questions[0]}"
     else:
-        first = next((s for s in _SENTENCE_SPLIT.split(written) if s.strip()), "")
+        first = _first_content(written)
         reason = (
-            f"Keine Zu- oder Absage erkannt: „{' '.join(first.split())[:200]}“"
+            f"Keine Zu- oder Absage erkannt: „{first[:200]}“"
             if first
             else "Die Nachricht enthält keinen Text und kein ausgefülltes Formular."
         )
     persons = None
     if answer == "zusage":
-        counts = sorted({count for count, _where in found.persons})
-        if len(counts) > 1:
-            reason = (
-                "Unterschiedliche Personenzahlen: " + "; ".join(w for _c, w in found.persons) + "."
-            )
-        elif counts and not 1 <= counts[0] <= MAX_PERSONS:
-            reason = f"Ungewöhnliche Personenzahl: {found.persons[0][1]}."
-        elif counts:
-            persons = counts[0]
-        elif found.plural:
-            reason = f"Anzahl Personen unklar: „{found.plural}“"
+        persons, reason = _persons(found)
     return Reading(
         answer=answer,
         persons=persons,
@@ -484,8 +663,46 @@ def _combine(found: _Collected, written: str) -> Reading:
         note=" ".join(notes)[:1000],
         unsure=reason[:500],
         origins=tuple(dict.fromkeys(s.origin for s in said if s.answer == answer)),
-        silent=not said and not unsure and not empty,
+        silent=not said and not unsure and not empty and not foreign,
     )
+
+
+def _persons(found: _Collected) -> tuple[int | None, str]:
+    """(persons, review reason): a total if one is given, else the writer plus companions;
+    „wir“ or companions without a number are never silently one person."""
+    totals = sorted({count for count, _where in found.persons})
+    if len(totals) > 1:
+        return None, "Unterschiedliche Personenzahlen: " + "; ".join(
+            w for _c, w in found.persons
+        ) + "."
+    if totals:
+        total = totals[0]
+        if not 1 <= total <= MAX_PERSONS:
+            return None, f"Ungewöhnliche Personenzahl: {found.persons[0][1]}."
+        extra = sum(c for c, _w in found.companions)
+        if extra + 1 > total:
+            where = "; ".join(w for _c, w in [*found.persons, *found.companions])
+            return None, f"Personenzahl passt nicht zu den Begleitpersonen: {where}."
+        return total, ""
+    if found.unknown:
+        return None, f"Anzahl Personen unklar (Begleitung ohne Zahl): {found.unknown}"
+    if found.companions:
+        total = 1 + sum(c for c, _w in found.companions)
+        if total > MAX_PERSONS:
+            return None, f"Ungewöhnliche Personenzahl: {found.companions[0][1]}."
+        return total, ""
+    if found.plural:
+        return None, f"Anzahl Personen unklar: {found.plural}"
+    return None, ""
+
+
+def _first_content(written: str) -> str:
+    """The first sentence that is not a greeting or a closing (else the first one)."""
+    found = sentences(written)
+    for sentence in found:
+        if not is_formula(sentence):
+            return sentence
+    return found[0] if found else ""
 
 
 def _origin_de(origin: str) -> str:

@@ -61,6 +61,7 @@ class FormFields:
     email: str = ""
     telefon: str = ""
     bemerkungen: str = ""
+    printed: bool = False  # no fields: values read from the page text; ticks not readable
 
 
 @dataclass(frozen=True)
@@ -289,12 +290,84 @@ def _examine_pdf(att: Attachment) -> AttachmentReport:
         text += (reader.pages[index].extract_text() or "")[:MAX_PAGE_TEXT] + "\n"
     for code in _text_codes(text):
         report.findings.append(Finding("code", code, f"Seitentext von „{name}“"))
+    if form is None and report.findings and _PRINTED_FORM.search(text):
+        report.merge(_printed_form(att.data, pages, name, report.findings[0].code))
+        return report
     if not report.findings:  # a scan or a flattened print: look for the QR code
         for code, scan in _pdf_qr_codes(att.data, pages, name):
             report.findings.append(Finding("qr", code, f"QR-Code in „{name}“"))
             if form is None:
                 report.scans.append(scan)
     return report
+
+
+_PRINTED_FORM = re.compile(r"Anzahl\s*Personen|Number\s*of\s*(?:persons|people)", re.IGNORECASE)
+_LABELS = {
+    "personen": re.compile(r"^(?:Anzahl Personen|Number of (?:persons|people))", re.IGNORECASE),
+    "namen": re.compile(
+        r"^(?:Namen der Teilnehmenden|Names? of (?:the )?participants)", re.IGNORECASE
+    ),
+}
+
+
+def _printed_form(data: bytes, pages: int, name: str, code: str) -> AttachmentReport:
+    """Our form printed to PDF („Drucken als PDF“, flattened): no fields any more, but the
+    typed values are page text beside their labels, and the tick is drawn — read it from the
+    rendered page through the QR code, as on a scan. Nothing readable → teilnahme empty,
+    which sends the mail to review whatever else it says."""
+    report = AttachmentReport()
+    values = _printed_values(data)
+    tick = ""
+    for qr_code, scan in _pdf_qr_codes(data, pages, name):
+        report.findings.append(Finding("qr", qr_code, f"QR-Code in „{name}“"))
+        tick = tick or scan.teilnahme
+    report.forms.append(
+        FormFields(
+            filename=name,
+            code=code,
+            teilnahme=tick,
+            personen=values.get("personen", ""),
+            namen=values.get("namen", ""),
+            printed=True,
+        )
+    )
+    return report
+
+
+def _printed_values(data: bytes) -> dict[str, str]:
+    """Text typed into „Anzahl Personen“ (same line, right of the label) and „Namen der
+    Teilnehmenden“ (the band below its label), from the first page's text boxes."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    try:
+        textpage = document[0].get_textpage()
+        boxes = []
+        for index in range(min(textpage.count_rects(), 2000)):
+            left, bottom, right, top = textpage.get_rect(index)
+            text = " ".join(textpage.get_text_bounded(left, bottom, right, top).split())
+            if text:
+                boxes.append((left, bottom, right, top, text))
+    finally:
+        document.close()
+    values: dict[str, str] = {}
+    for key, label in _LABELS.items():
+        anchor = next((b for b in boxes if label.match(b[4])), None)
+        if anchor is None:
+            continue
+        left, bottom, right, top, _text = anchor
+        if key == "personen":
+            parts = [b for b in boxes if abs(b[1] - bottom) < 4 and b[0] > right + 2]
+        else:
+            parts = [b for b in boxes if bottom - 28 < b[3] <= bottom + 1 and b is not anchor]
+        parts.sort(key=lambda b: (-((b[1] + b[3]) // 16), b[0]))  # lines, then left to right
+        value = "".join(
+            (" " if i and part[0] - parts[i - 1][2] > 1.5 else "") + part[4]
+            for i, part in enumerate(parts)
+        )
+        if value.strip():
+            values[key] = value.strip()[:MAX_FIELD_TEXT]
+    return values
 
 
 def _form_fields(reader: Any, name: str) -> FormFields | None:

@@ -16,7 +16,6 @@ from email import policy
 from email.header import Header, decode_header
 from email.message import Message
 from email.parser import BytesParser
-from html.parser import HTMLParser
 
 MB = 1024 * 1024
 MAX_MESSAGE_BYTES = 40 * MB
@@ -362,50 +361,52 @@ def _clean(text: str) -> str:
     return " ".join(_CONTROL.sub("", text).split())
 
 
-class _HtmlText(HTMLParser):
-    BLOCKS = frozenset(
-        ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "table", "ul", "ol", "blockquote")
-    )
-    SKIP = frozenset(("script", "style", "head", "title"))
+class _HtmlText:
+    """inscriptis renders the layout (blocks, lists, tables) as text; the quoted history
+    of HTML replies (``<blockquote>``, Gmail's ``gmail_quote``, Thunderbird's
+    ``moz-cite-prefix``, Outlook's reply header) is annotated and marked like plain quotes."""
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.skipping = 0
-        self.quote = 0
+    RULES = {
+        "blockquote": ["quote"],
+        "#class=gmail_quote": ["quote"],
+        "#class=moz-cite-prefix": ["quote"],
+        "#class=yahoo_quoted": ["quote"],
+        "#id=divRplyFwdMsg": ["quote"],
+        "#id=appendonsend": ["quote"],
+    }
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag == "blockquote":
-            self.quote += 1
-        if tag in self.BLOCKS:
-            self.out.append("\n")
+    @classmethod
+    def convert(cls, markup: str) -> str:
+        from inscriptis import get_annotated_text
+        from inscriptis.css_profiles import CSS_PROFILES
+        from inscriptis.model.config import ParserConfig
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP and self.skipping:
-            self.skipping -= 1
-        elif tag == "blockquote" and self.quote:
-            self.quote -= 1
-        if tag in self.BLOCKS:
-            self.out.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self.skipping:
-            return
-        if self.quote:  # quoted history in HTML replies: mark it like plain-text quotes
-            data = "\n".join("> " + line for line in data.split("\n"))
-        self.out.append(data)
+        config = ParserConfig(
+            css=CSS_PROFILES["strict"], display_links=False, annotation_rules=cls.RULES
+        )
+        result = get_annotated_text(markup, config)
+        text: str = result["text"]
+        quoted = sorted((start, end) for start, end, _label in result["label"])
+        if not quoted:
+            return text
+        out, pos = [], 0
+        for start, end in quoted:
+            start = max(start, pos)
+            if end <= start:
+                continue
+            out.append(text[pos:start])
+            out.append("\n".join("> " + line for line in text[start:end].split("\n")))
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
 
 
 def html_to_text(markup: str) -> str:
     """Readable text of an HTML body; quoted blocks become ``> …`` lines."""
-    parser = _HtmlText()
     try:
-        parser.feed(markup[:MAX_HTML_BYTES])
-        parser.close()
+        text = _HtmlText.convert(markup[:MAX_HTML_BYTES])
     except Exception:
         return html.unescape(re.sub(r"<[^>]*>", " ", markup[:MAX_HTML_BYTES]))
-    lines = [" ".join(line.split()) for line in "".join(parser.out).split("\n")]
+    lines = [" ".join(line.split()) for line in text.split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
