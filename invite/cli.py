@@ -207,7 +207,12 @@ def check_cmd(ctx: click.Context, deliverability: bool, **kwargs: Any) -> None:
 
 @step("letters", "Briefe, Anmeldeformulare, Programm und Druckstapel als PDF erzeugen.")
 @click.option("--only", multiple=True, metavar="NR", help="Nur für diese Nr. (mehrfach möglich).")
-def letters_cmd(ctx: click.Context, only: tuple[str, ...], **kwargs: Any) -> None:
+@click.option(
+    "--simplex",
+    is_flag=True,
+    help="Druckstapel für einen Drucker ohne beidseitigen Druck (ohne leere Rückseiten).",
+)
+def letters_cmd(ctx: click.Context, only: tuple[str, ...], simplex: bool, **kwargs: Any) -> None:
     from invite.letters import render_letters
     from invite.state import exclusive
 
@@ -221,7 +226,9 @@ def letters_cmd(ctx: click.Context, only: tuple[str, ...], **kwargs: Any) -> Non
                 bar.length = total
                 bar.update(done - bar.pos)
 
-            report = render_letters(campaign, state, only=only, progress=progress)
+            report = render_letters(
+                campaign, state, only=only, progress=progress, duplex=not simplex
+            )
     skipped = report.letters_skipped + report.forms_skipped
     click.echo(
         f"{report.letters_written} Briefe und {report.forms_written} Anmeldeformulare "
@@ -354,6 +361,7 @@ def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
         limit=kwargs.pop("limit"),
         only=tuple(kwargs.pop("only")),
         resend_unknown=kwargs.pop("resend_unknown"),
+        simplex=kwargs.pop("simplex"),
     )
     campaign = campaign_from(ctx, kwargs)
 
@@ -506,6 +514,11 @@ def record_cmd(
 @click.option(
     "--resend-unknown", is_flag=True, help="Erinnerungen mit unklarem Ausgang erneut senden."
 )
+@click.option(
+    "--simplex",
+    is_flag=True,
+    help="Erinnerungsbriefe für einen Drucker ohne beidseitigen Druck (ohne leere Rückseiten).",
+)
 def remind_cmd(ctx: click.Context, **kwargs: Any) -> None:
     from invite.remind import RemindOptions, run_remind
 
@@ -515,6 +528,7 @@ def remind_cmd(ctx: click.Context, **kwargs: Any) -> None:
         force=kwargs.pop("force"),
         again=kwargs.pop("again"),
         resend_unknown=kwargs.pop("resend_unknown"),
+        simplex=kwargs.pop("simplex"),
     )
     campaign = campaign_from(ctx, kwargs)
 

@@ -29,7 +29,16 @@ from invite.errors import InviteError
 from invite.fonts import locate_fonts, register_fonts
 from invite.form import draw_form, render_form
 from invite.layout import address_problem, letter_content
-from invite.pdf import Metadata, Section, build_pdf, letter_section, render_letter, render_programme
+from invite.pdf import (
+    Metadata,
+    Section,
+    build_pdf,
+    cover_section,
+    letter_section,
+    programme_section,
+    render_letter,
+    render_programme,
+)
 from invite.settings import Settings
 from invite.state import State, now
 from invite.templates import template_context
@@ -359,19 +368,25 @@ def select_invitees(state: State, only: Sequence[str]) -> list[Invitee]:
 
 
 def render_letters(
-    campaign: Campaign, state: State, only: Sequence[str] = (), progress: Progress | None = None
+    campaign: Campaign,
+    state: State,
+    only: Sequence[str] = (),
+    progress: Progress | None = None,
+    *,
+    duplex: bool = True,
 ) -> LettersReport:
-    """Render everything for the selected invitees, then the print batch for postal ones."""
+    """Render everything for the selected invitees, then the print batch for postal ones
+    (``duplex=False``: for a printer that prints one side only)."""
     invitees = select_invitees(state, only)
     report, changed = _render(campaign, invitees, progress)
     postal = [inv for inv in invitees if inv.wants_post]
     if postal:
         report.print_batch_count = len(postal)
-        latest = _latest_batch(state, postal)
+        latest = _latest_batch(state, postal, duplex)
         if latest is not None and not (changed & {inv.number for inv in postal}):
             report.print_batch = latest
         else:
-            report.print_batch = make_print_batch(campaign, state, postal)
+            report.print_batch = make_print_batch(campaign, state, postal, duplex=duplex)
             report.print_batch_new = True
     state.audit(
         COMMAND,
@@ -382,12 +397,15 @@ def render_letters(
     return report
 
 
-def _latest_batch(state: State, postal: Sequence[Invitee]) -> Path | None:
-    """The newest batch file if it exists and already holds exactly these invitees."""
+def _latest_batch(state: State, postal: Sequence[Invitee], duplex: bool) -> Path | None:
+    """The newest batch file if it exists, already holds exactly these invitees and was made
+    for the same kind of printer (one- or double-sided)."""
     row = state.conn.execute(
         "SELECT id, file FROM print_batches WHERE kind = 'invitation' ORDER BY id DESC LIMIT 1"
     ).fetchone()
     if row is None or not Path(row["file"]).is_file():
+        return None
+    if Path(row["file"]).stem.endswith(SIMPLEX_SUFFIX) == duplex:
         return None
     members = {
         r[0]
@@ -407,14 +425,59 @@ class BatchKind:
     file_prefix: str
     title: str
     audit: str
+    programme: bool  # the programme goes into each envelope (the letter announces it)
 
 
 INVITATIONS = BatchKind(
-    "invitation", "letter", "Druckstapel", "Druckstapel", "Druckstapel erstellt"
+    "invitation", "letter", "Druckstapel", "Druckstapel", "Druckstapel erstellt", True
 )
 REMINDERS = BatchKind(
-    "reminder", "reminder_letter", "Erinnerungen", "Erinnerungsbriefe", "Erinnerungsbriefe erstellt"
+    "reminder",
+    "reminder_letter",
+    "Erinnerungen",
+    "Erinnerungsbriefe",
+    "Erinnerungsbriefe erstellt",
+    False,
 )
+# A batch made for a printer without duplex carries this in its file name.
+SIMPLEX_SUFFIX = "-einseitig"
+
+
+def cover_text(
+    batch: BatchKind, settings: Settings, count: int, made: dt.datetime, *, duplex: bool
+) -> tuple[str, list[str], list[str]]:
+    """The cover sheet's wording (title, facts, steps) for the office that prints and posts."""
+    enclosed = "Brief, Programm, Anmeldeformular" if batch.programme else "Brief, Anmeldeformular"
+    facts = [
+        settings.event.title,
+        f"Anzahl Sendungen: {count}",
+        f"Erstellt am {made:%d.%m.%Y} um {made:%H:%M} Uhr",
+        f"Je Sendung in dieser Reihenfolge: {enclosed}; nach Nr. sortiert.",
+    ]
+    if duplex:
+        printing = [
+            "Beidseitig drucken (Duplex, Bindung an der langen Kante), A4, Größe 100 % "
+            "(„Tatsächliche Größe“, nicht „An Seite anpassen“ – sonst rutscht die Anschrift "
+            "aus dem Fenster).",
+            "Jede Sendung beginnt auf einer Vorderseite, das Anmeldeformular steht auf einem "
+            "eigenen Blatt. Leere Rückseiten sind Absicht.",
+        ]
+    else:
+        printing = [
+            "Einseitig drucken, A4, Größe 100 % („Tatsächliche Größe“, nicht „An Seite "
+            "anpassen“ – sonst rutscht die Anschrift aus dem Fenster).",
+            "Jede Seite ist ein eigenes Blatt. (Für einen Drucker mit Duplex den Stapel ohne "
+            "--simplex erzeugen.)",
+        ]
+    steps = [
+        *printing,
+        "Dieses Deckblatt gehört nicht in einen Umschlag.",
+        "Die Blätter einer Sendung zusammen falten: zweimal quer an den Falzmarken am linken "
+        "Rand, die Anschrift außen oben.",
+        "In einen Fensterumschlag DIN lang (DL oder C6/5) stecken; die Anschrift muss ganz im "
+        "Fenster stehen. Frankieren und zur Poststelle geben.",
+    ]
+    return f"{batch.title} für den Postversand", facts, steps
 
 
 def print_batch_pdf(
@@ -422,9 +485,15 @@ def print_batch_pdf(
     postal: Sequence[Invitee],
     batch: BatchKind = INVITATIONS,
     dated: dt.date | None = None,
+    *,
+    duplex: bool = True,
+    made: dt.datetime | None = None,
 ) -> bytes:
-    """Letters and (printed, non-fillable) forms in Nr. order, in one file for the printer.
+    """A cover sheet, then per invitee in Nr. order the letter, the programme (invitations)
+    and the printed (non-fillable) form, in one file for the printer.
 
+    ``duplex``: every invitee and every form starts on a front side, blank back pages where
+    needed, so a double-sided print never puts one person's page on another's sheet.
     ``dated`` puts another date than the invitation's on the letters (a reminder is dated
     the day it is printed; its text still refers to the invitation's date)."""
     settings = campaign.settings
@@ -434,25 +503,31 @@ def print_batch_pdf(
         layout = dataclasses.replace(
             settings, letter=dataclasses.replace(settings.letter, date=dated)
         )
-    sections: list[Section] = []
+    title, facts, steps = cover_text(
+        batch, settings, len(postal), made or dt.datetime.now(), duplex=duplex
+    )
+    sections: list[Section] = [cover_section(settings, title, facts, steps)]
     for inv in postal:
         language, body = letter_text(campaign, inv, batch.template)
         content = letter_content(layout, inv, body, language)
-        sections.append(letter_section(settings, content))
+        sections.append(dataclasses.replace(letter_section(settings, content), front_side=True))
+        if batch.programme:
+            sections.append(programme_section(settings))
         sections.append(
             Section(
                 [],
                 lambda canvas, page, inv=inv: draw_form(canvas, settings, inv, fillable=False),
                 "plain",
+                front_side=True,
             )
         )
     sender = settings.sender
     meta = Metadata(
         title=f"{batch.title}: {settings.letter.subject}",
         author=f"{sender.organisation} – {sender.office}",
-        subject=f"{len(postal)} Briefe mit Anmeldeformular für den Postversand",
+        subject=f"Sendungen für den Postversand: {len(postal)}",
     )
-    return build_pdf(sections, meta)
+    return build_pdf(sections, meta, duplex=duplex)
 
 
 def make_print_batch(
@@ -463,17 +538,20 @@ def make_print_batch(
     *,
     dated: dt.date | None = None,
     command: str = COMMAND,
+    duplex: bool = True,
 ) -> Path:
     """Write the print batch and record which invitees it holds (status shows them as sent,
     or reminded, by post on that date)."""
     postal = sorted(postal, key=lambda inv: int(inv.number))
-    stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M%S")
-    path = campaign.paths.print_batches / f"{batch.file_prefix}-{stamp}.pdf"
+    made = dt.datetime.now()
+    stamp = made.strftime("%Y-%m-%d-%H%M%S")
+    suffix = "" if duplex else SIMPLEX_SUFFIX
+    path = campaign.paths.print_batches / f"{batch.file_prefix}-{stamp}{suffix}.pdf"
     serial = 1
     while path.exists():  # two runs within one second must not overwrite a recorded batch
         serial += 1
-        path = campaign.paths.print_batches / f"{batch.file_prefix}-{stamp}-{serial}.pdf"
-    write_atomic(path, print_batch_pdf(campaign, postal, batch, dated))
+        path = campaign.paths.print_batches / f"{batch.file_prefix}-{stamp}-{serial}{suffix}.pdf"
+    write_atomic(path, print_batch_pdf(campaign, postal, batch, dated, duplex=duplex, made=made))
     with state.transaction() as conn:
         cursor = conn.execute(
             "INSERT INTO print_batches (kind, file, created_at) VALUES (?, ?, ?)",
@@ -489,8 +567,15 @@ def make_print_batch(
 
 
 def make_reminder_batch(
-    campaign: Campaign, state: State, postal: Sequence[Invitee], today: dt.date
+    campaign: Campaign,
+    state: State,
+    postal: Sequence[Invitee],
+    today: dt.date,
+    *,
+    duplex: bool = True,
 ) -> Path:
     """Reminder letters with the printed form for open postal invitees, dated ``today``
     (``invite remind``); recorded so status shows „Erinnert am“ and no one gets two."""
-    return make_print_batch(campaign, state, postal, REMINDERS, dated=today, command="remind")
+    return make_print_batch(
+        campaign, state, postal, REMINDERS, dated=today, command="remind", duplex=duplex
+    )

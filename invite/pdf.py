@@ -30,6 +30,7 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    FrameActionFlowable,
     KeepTogether,
     NextPageTemplate,
     PageBreak,
@@ -301,6 +302,7 @@ class Section:
     flowables: list[Flowable]
     decorate: Decorate  # draws the page furniture, given the section's page number
     layout: str = "letter"  # "letter" (narrow first page) or "plain"
+    front_side: bool = False  # in a double-sided print: starts on a front (odd) page
 
 
 @dataclass(frozen=True)
@@ -325,6 +327,25 @@ class _Start(Flowable):
 
     def draw(self) -> None:
         pass
+
+
+# A page left blank on purpose (a back side in a double-sided print): nothing is drawn on it.
+BLANK = Section([], lambda canvas, page: None, "plain")
+
+
+class _Parity(FrameActionFlowable):
+    """Double-sided printing: a blank page is put in when the current page number is even
+    (``before_next`` = the next section would start on a back side) or, at the end, odd (the
+    last sheet's back stays blank, so the document has an even page count)."""
+
+    def __init__(self, doc: _Document, layout: str, *, at_end: bool = False) -> None:
+        self.doc, self.layout, self.at_end = doc, layout, at_end
+
+    def frameAction(self, frame: Frame) -> None:  # noqa: N802 (reportlab's name)
+        if self.at_end and self.doc.page % 2 == 1:
+            frame.add_generated_content(NextPageTemplate("plain"), PageBreak(), _Start(BLANK))
+        elif not self.at_end and self.doc.page % 2 == 0:
+            frame.add_generated_content(_Start(BLANK), NextPageTemplate(self.layout), PageBreak())
 
 
 def _frame(template: str, left: float, top: float, right: float, bottom: float) -> Frame:
@@ -398,16 +419,24 @@ class _Document(BaseDocTemplate):
             self.section.decorate(canvas, self.page - self.section_start + 1)
 
 
-def build_pdf(sections: Sequence[Section], meta: Metadata) -> bytes:
-    """Draw all sections into one PDF, each starting on a new page."""
+def build_pdf(sections: Sequence[Section], meta: Metadata, *, duplex: bool = False) -> bytes:
+    """Draw all sections into one PDF, each starting on a new page.
+
+    ``duplex``: for a double-sided print, a section marked ``front_side`` starts on an odd
+    page (a blank back page is put in before it when needed) and the page count is even."""
+    buffer = io.BytesIO()
+    doc = _Document(buffer, meta, sections[0].layout if sections else "letter")
     story: list[Flowable] = []
     for index, section in enumerate(sections):
         if index:
             story += [NextPageTemplate(section.layout), PageBreak()]
+            if duplex and section.front_side:
+                story.append(_Parity(doc, section.layout))
         story.append(_Start(section))
         story.extend(section.flowables)
-    buffer = io.BytesIO()
-    _Document(buffer, meta, sections[0].layout if sections else "letter").build(story)
+    if duplex and sections:
+        story.append(_Parity(doc, "plain", at_end=True))
+    doc.build(story)
     return buffer.getvalue()
 
 
@@ -526,3 +555,29 @@ def render_programme(settings: Settings) -> bytes:
         subject=f"Programm {settings.event.short_title}",
     )
     return build_pdf([programme_section(settings)], meta)
+
+
+# -- the cover sheet of a print batch --------------------------------------------------------
+
+
+def cover_section(
+    settings: Settings, title: str, facts: Sequence[str], steps: Sequence[str]
+) -> Section:
+    """The first sheet of a print batch: what it is, how many, when, and what to do with it."""
+    st = styles()
+    step_style = ParagraphStyle(
+        "step", parent=st.body, leftIndent=7 * mm, bulletIndent=0, spaceAfter=5
+    )
+    story: list[Flowable] = [paragraph(title, st.title)]
+    story += [
+        paragraph(fact, st.heading if not index else st.body) for index, fact in enumerate(facts)
+    ]
+    story.append(Spacer(1, 5 * mm))
+    story.append(paragraph("So geht es weiter:", st.heading))
+    for number, step in enumerate(steps, start=1):
+        story.append(Paragraph(markup(step), step_style, bulletText=f"{number}."))
+
+    def decorate(canvas: Canvas, page: int) -> None:
+        draw_letterhead(canvas, settings, page)
+
+    return Section(story, decorate, "plain")

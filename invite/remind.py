@@ -52,6 +52,7 @@ class RemindOptions:
     force: bool = False
     again: bool = False
     resend_unknown: bool = False
+    simplex: bool = False  # reminder letters for a printer without duplex
 
 
 @dataclass
@@ -195,7 +196,9 @@ def run_remind(
                 return RemindResult(plan, DeliveryResult(), cancelled=True)
         letters = None
         if plan.post_open and not options.dry_run:
-            letters = make_reminder_batch(campaign, state, plan.post_open, today)
+            letters = make_reminder_batch(
+                campaign, state, plan.post_open, today, duplex=not options.simplex
+            )
         if not plan.to_send:
             return RemindResult(plan, DeliveryResult(), letters=letters)
         composer = ReminderComposer(campaign)

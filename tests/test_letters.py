@@ -493,29 +493,75 @@ def test_mail_server_settings_do_not_rerender_but_the_subject_does(tmp_path: Pat
     assert third.letters_written == 2 and third.print_batch_new and batches == 2
 
 
-def test_print_batch_holds_postal_letters_and_forms_in_number_order(rendered) -> None:
+RETURN_LINE = "Stadt Münster · 48127 Münster"
+
+
+def batch_parts(reader: PdfReader) -> tuple[str, list[list[str]]]:
+    """The cover sheet's text and, per invitee, the texts of its pages (from one letter's
+    first page, with its Rücksendeangabe, to the page before the next)."""
+    texts = [page_text(p) for p in reader.pages]
+    starts = [i for i, text in enumerate(texts) if RETURN_LINE in text]
+    ends = [*starts[1:], len(texts)]
+    return " ".join(texts[: starts[0]]), [texts[a:b] for a, b in zip(starts, ends, strict=True)]
+
+
+def test_print_batch_holds_postal_letters_programme_and_forms_in_number_order(rendered) -> None:
     campaign, state, report = rendered
     postal = [inv for inv in state.invitees() if inv.wants_post]
     assert [inv.number for inv in postal] == ["2", "9", "12", "14", "18", "20"]
     assert report.print_batch is not None and report.print_batch_count == 6
     reader = PdfReader(report.print_batch)
-    expected_pages = sum(len(letter(campaign, state, inv.number).pages) + 1 for inv in postal)
-    assert len(reader.pages) == expected_pages
     assert not reader.get_fields()  # printed forms have boxes, not fields
-    starts = [
-        i for i, p in enumerate(reader.pages) if "Stadt Münster · 48127 Münster" in page_text(p)
-    ]
-    assert len(starts) == 6
-    for index, inv in zip(starts, postal, strict=True):
-        text = page_text(reader.pages[index])
-        assert inv.organisation in text
-        form_page = page_text(reader.pages[starts[postal.index(inv)] + 2])
-        assert "Anmeldung" in form_page and inv.code[:4] in form_page
+    cover, parts = batch_parts(reader)
+    assert len(parts) == 6
+    for pages, inv in zip(parts, postal, strict=True):
+        letter_pages = len(letter(campaign, state, inv.number).pages)
+        assert inv.organisation in pages[0]
+        # Letter, then the programme the letter announces, then the form on its own sheet.
+        programme = [i for i, text in enumerate(pages) if text.startswith("Programm ")]
+        assert programme == [letter_pages], pages
+        assert "Begrüßung" in pages[letter_pages] and "17:00 Uhr" in pages[letter_pages]
+        forms = [i for i, text in enumerate(pages) if "Anmeldung" in text and inv.code[:4] in text]
+        assert len(forms) == 1 and forms[0] % 2 == 0  # a front side
+        # Duplex: every invitee has an even number of pages, so the next starts on a front.
+        assert len(pages) % 2 == 0
+        assert all(not text for text in pages[forms[0] + 1 :])  # only blank backs after it
+    assert len(reader.pages) % 2 == 0 and not page_text(reader.pages[1])  # cover's blank back
+    assert "Druckstapel für den Postversand" in cover and "Anzahl Sendungen: 6" in cover
+    assert "Beidseitig drucken" in cover and "DIN lang" in cover and "Erstellt am" in cover
     rows = state.conn.execute("SELECT * FROM print_batches").fetchall()
     assert len(rows) == 1 and rows[0]["kind"] == "invitation"
     assert Path(rows[0]["file"]) == report.print_batch
     items = state.conn.execute("SELECT invitee FROM print_batch_items ORDER BY rowid").fetchall()
     assert sorted(r[0] for r in items) == ["12", "14", "18", "2", "20", "9"]
+
+
+def test_simplex_print_batch_has_no_blank_pages_and_is_made_anew(tmp_path: Path) -> None:
+    campaign, state = open_campaign(REPO / "letters", tmp_path / "data")
+    with state:
+        duplex = render_letters(campaign, state, only=["2", "9"])
+        simplex = render_letters(campaign, state, only=["2", "9"], duplex=False)
+        assert simplex.print_batch_new and simplex.print_batch != duplex.print_batch
+        assert simplex.print_batch is not None and "einseitig" in simplex.print_batch.name
+        reader = PdfReader(simplex.print_batch)
+        texts = [page_text(p) for p in reader.pages]
+        assert all(texts), "no blank page in a one-sided print"
+        cover, parts = batch_parts(reader)
+        assert "Einseitig drucken" in cover and "Anzahl Sendungen: 2" in cover
+        letter_pages = len(letter(campaign, state, "2").pages)
+        assert len(parts[0]) == letter_pages + 2  # letter, programme, form
+        again = render_letters(campaign, state, only=["2", "9"], duplex=False)
+        assert not again.print_batch_new and again.print_batch == simplex.print_batch
+
+
+def test_cli_letters_simplex(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    args = ("letters", "--contacts", str(CONTACTS), "--data", str(data), "--only", "2")
+    assert run_invite(*args, "--simplex").code == 0
+    (batch,) = (data / "druck").glob("Druckstapel-*.pdf")
+    assert batch.stem.endswith("-einseitig")
+    pages = PdfReader(batch).pages
+    assert all(page_text(p) for p in pages) and len(pages) == 1 + 2 + 1 + 1
 
 
 def test_only_renders_the_given_numbers(tmp_path: Path) -> None:

@@ -137,8 +137,24 @@ def test_reminder_letters_name_each_invitee_with_code_and_reminder_wording(
         assert format_code(inv.code) in letter
         form = " ".join(pages[start + 1 : end])
         assert "Anmeld" in form and format_code(inv.code) in form
+        # Double-sided by default: each invitee starts on a front side, the form too.
+        assert start % 2 == 0 and (end - start) % 2 == 0  # 0-based: even = front
+        form_page = next(i for i in range(start + 1, end) if "Anmeldung" in pages[i])
+        assert form_page % 2 == 0
     assert not reader.get_fields()  # printed forms, not fillable ones
     assert reader.metadata is not None and reader.metadata.title.startswith("Erinnerungsbriefe")
+    cover = pages[0]
+    assert "Erinnerungsbriefe für den Postversand" in cover and "Anzahl Sendungen: 3" in cover
+    assert "Beidseitig drucken" in cover and not pages[1]
+    assert len(pages) % 2 == 0
+
+
+def test_simplex_reminder_letters_have_no_blank_pages(mixed: Campaign) -> None:
+    letters = remind(mixed, simplex=True).letters
+    assert letters is not None and letters.stem.endswith("-einseitig")
+    pages = [text_of(page) for page in PdfReader(letters).pages]
+    assert all(pages) and "Einseitig drucken" in pages[0]
+    assert sum(RETURN_LINE in text for text in pages) == 3
 
 
 def test_again_prints_a_new_round_for_those_still_open(mixed: Campaign) -> None:
