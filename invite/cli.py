@@ -580,6 +580,10 @@ def participants_cmd(ctx: click.Context, out: Path | None, **kwargs: Any) -> Non
     )
     if result.waiting:
         click.echo(f"Nicht auf der Liste: {result.waiting} Zusage(n) auf der Warteliste.")
+    if result.to_check:
+        click.echo(
+            "Bitte die Namen prüfen (in der Liste rot markiert): Nr. " + ", ".join(result.to_check)
+        )
 
 
 @step("purge", "Nach der Veranstaltung alle personenbezogenen Daten löschen (DSGVO).")

@@ -7,6 +7,7 @@ not on the waiting list count.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -32,8 +33,10 @@ from invite.templates import event_context
 
 PARTICIPANT_LIST = "Teilnehmerliste.pdf"
 LIST_WRITTEN = "Teilnehmerliste geschrieben"
-# Not the comma: „Müller, Anna“ is one person (Nachname, Vorname), not two.
-_SEPARATORS = re.compile(r"\s*[;\n&]\s*|\s+und\s+")
+# Not the comma: „Müller, Anna“ is one person (Nachname, Vorname), not two. A comma separates
+# people only when that yields exactly the announced number of full names (see read_names).
+_SEPARATORS = re.compile(r"\s*[;\r\n&]\s*|\s+und\s+")
+_COMMA = re.compile(r"\s*,\s*")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Attendee:
     number: str  # the invitation they came with
     companion_of: str = ""  # the invitee's name when this is a named companion
     sort_key: tuple[str, str] = ("", "")
+    check: str = ""  # German: why staff should look at this registration (empty when clear)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,11 @@ class DoorList:
     def persons(self) -> int:
         return len(self.attendees) + sum(u.count for u in self.unnamed)
 
+    @property
+    def to_check(self) -> list[str]:
+        """Nr. of the registrations whose names need a look, each once."""
+        return list(dict.fromkeys(a.number for a in self.attendees if a.check))
+
 
 def collation_key(text: str) -> str:
     """German phone-book-free order (DIN 5007-1): ä sorts as a, ß as ss, case ignored."""
@@ -74,29 +83,77 @@ def collation_key(text: str) -> str:
 
 
 def split_names(text: str) -> list[str]:
-    """„Anna Schmidt; Müller, Ali und Eva Weiß“ → three names (a comma stays in a name)."""
+    """„Anna Schmidt; Müller, Ali und Eva Weiß“ → three names (a comma stays in a name);
+    one name per line of the form's names field."""
     return [n for n in (p.strip(" .,") for p in _SEPARATORS.split(text or "")) if n]
+
+
+def _written_lines(text: str) -> list[str]:
+    """The lines as written, for quoting them on one line."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _full_name(text: str) -> bool:
+    """At least two words („Dr. Jonas Weiß“), not a lone surname or given name („Anna“)."""
+    return len(text.split()) >= 2
+
+
+def read_names(text: str, persons: int | None) -> tuple[list[str], str]:
+    """The names people wrote and, when the list needs a look, why (German; else empty).
+
+    Lines, „;“, „&“ and „und“ always separate people. A comma does only when splitting at it
+    gives exactly the announced number of persons, each a full name: „Maria Schäfer-Nußbaum,
+    Dr. Jonas Weiß“ with 2 persons is two people, „Müller, Anna“ stays one.
+    """
+    names = split_names(text)
+    if persons and len(names) != persons:
+        by_comma = [part for name in names for part in _COMMA.split(name) if part.strip(" .")]
+        by_comma = [part.strip(" .") for part in by_comma]
+        if len(by_comma) == persons and all(_full_name(part) for part in by_comma):
+            return by_comma, ""
+    commas = [name for name in names if "," in name]
+    if persons is not None and len(names) > persons:
+        return names, f"{len(names)} Namen, angemeldete Personen: {persons}"
+    # The comma may part two people or „Nachname, Vorname“: a person decides.
+    if persons is not None and commas and len(names) < persons:
+        return names, f"Namen mit Komma, angemeldete Personen: {persons}"
+    if persons is None and commas and all(_full_name(p) for p in _COMMA.split(commas[0])):
+        return names, "Namen mit Komma, ohne Personenzahl"
+    return names, ""
 
 
 def door_list(confirmed: list[tuple[Invitee, int | None, str]]) -> DoorList:
     """From (invitee, persons, participants) of every confirmed invitation, the door list.
 
     Named participants are the people who come (the invitee only if named or if nobody is);
-    persons beyond the names appear as unnamed places to be filled in at the door.
+    persons beyond the names appear as unnamed places to be filled in at the door. A name is
+    never its own companion; registrations whose names do not add up are marked for a look.
     """
     attendees: list[Attendee] = []
     unnamed: list[Unnamed] = []
     for inv, persons, participants in confirmed:
-        names = split_names(participants)
+        names, unclear = read_names(participants, persons)
+        written = " / ".join(_written_lines(participants))
+        check = f"Bitte prüfen: {unclear} („{written}“)" if unclear else ""
         own = " ".join(p for p in (inv.first_name, inv.last_name) if p)
         own_keys = {collation_key(n) for n in (own, inv.full_name, _surname_first(inv)) if n}
         if not names:
-            attendees.append(_invitee_attendee(inv))
+            attendees.append(_invitee_attendee(inv, check))
         for name in names:
-            if own and collation_key(name) in own_keys:
-                attendees.append(_invitee_attendee(inv))
+            key = collation_key(name)
+            if own and key in own_keys:
+                attendees.append(_invitee_attendee(inv, check))
+            elif own and (inside := next((k for k in own_keys if k in key), "")):
+                # Her own name and more in one entry: never her own companion.
+                rest = key.replace(inside, " ").strip(" ,.;")
+                if check or _full_name(rest):
+                    note = check or f"Bitte prüfen: mehrere Namen in einer Angabe („{name}“)"
+                    row = _invitee_attendee(inv, note)
+                    attendees.append(dataclasses.replace(row, name=name))
+                else:  # „Frau Anna Müller“
+                    attendees.append(_invitee_attendee(inv))
             else:
-                attendees.append(_companion(name, inv))
+                attendees.append(_companion(name, inv, check))
         extra = (persons or 1) - max(len(names), 1)
         if extra > 0:
             unnamed.append(Unnamed(inv.display_name, _org(inv), inv.number, extra))
@@ -109,7 +166,7 @@ def _org(inv: Invitee) -> str:
     return inv.organisation if inv.organisation != inv.display_name else ""
 
 
-def _invitee_attendee(inv: Invitee) -> Attendee:
+def _invitee_attendee(inv: Invitee, check: str = "") -> Attendee:
     if inv.last_name and fonts.has_rtl(inv.full_name):  # „Nachname, Vorname“ breaks in RTL
         name = inv.full_name
         key = (collation_key(inv.last_name), collation_key(inv.first_name))
@@ -120,14 +177,14 @@ def _invitee_attendee(inv: Invitee) -> Attendee:
     else:
         name = inv.display_name
         key = (collation_key(name), "")
-    return Attendee(name, _org(inv), inv.number, "", key)
+    return Attendee(name, _org(inv), inv.number, "", key, check)
 
 
 def _surname_first(inv: Invitee) -> str:
     return f"{inv.last_name}, {inv.first_name}" if inv.last_name and inv.first_name else ""
 
 
-def _companion(name: str, inv: Invitee) -> Attendee:
+def _companion(name: str, inv: Invitee, check: str = "") -> Attendee:
     parts = name.split()
     surname, comma, given = (p.strip() for p in name.partition(","))
     if comma and surname and given:  # written „Nachname, Vorname“ already
@@ -143,6 +200,7 @@ def _companion(name: str, inv: Invitee) -> Attendee:
         inv.number,
         inv.display_name,
         (collation_key(surname), collation_key(given)),
+        check,
     )
 
 
@@ -155,6 +213,7 @@ class ParticipantListResult:
     attendees: int  # persons on the list, named and unnamed
     invitees: int
     waiting: int
+    to_check: list[str] = dataclasses.field(default_factory=list)  # Nr. whose names need a look
 
 
 def write_participant_list(
@@ -182,7 +241,7 @@ def write_participant_list(
         write_atomic(path, render_door_list(settings, door, now_local))
         # The path is remembered so that `invite purge` finds a list written anywhere (--out).
         state.audit("teilnehmerliste", LIST_WRITTEN, None, str(path.resolve()))
-    return ParticipantListResult(path, door.persons, len(confirmed), waiting)
+    return ParticipantListResult(path, door.persons, len(confirmed), waiting, door.to_check)
 
 
 # -- drawing ----------------------------------------------------------------------------------
@@ -200,6 +259,7 @@ def render_door_list(settings: Settings, door: DoorList, now_local: dt.datetime)
         "cellsmall", parent=cell, fontSize=8, leading=10, textColor=colors.Color(0.35, 0.35, 0.35)
     )
     head = ParagraphStyle("head", parent=cell, fontName=fonts.BOLD, textColor=colors.white)
+    flagged = ParagraphStyle("cellcheck", parent=small, textColor=colors.Color(0.7, 0.1, 0.0))
     event = event_context(settings, "de")
     story: list[Flowable] = [
         paragraph("Teilnehmerliste", st.title),
@@ -215,9 +275,11 @@ def render_door_list(settings: Settings, door: DoorList, now_local: dt.datetime)
     header = [paragraph(t, head) for t in ("Lfd.", "Name", "Organisation", "Nr.", "Unterschrift")]
     rows = [header]
     for index, a in enumerate(door.attendees, start=1):
-        name = paragraph(a.name, cell, bold=True)
+        name = [paragraph(a.name, cell, bold=True)]
         if a.companion_of:
-            name = [name, paragraph(f"Begleitung von {a.companion_of}", small)]
+            name.append(paragraph(f"Begleitung von {a.companion_of}", small))
+        if a.check:
+            name.append(paragraph(a.check, flagged))
         rows.append(
             [
                 paragraph(str(index), cell),

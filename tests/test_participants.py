@@ -10,7 +10,13 @@ from pypdf import PdfReader
 from statuskit import make_campaign
 
 from invite.contacts import Invitee
-from invite.participants import collation_key, door_list, split_names, write_participant_list
+from invite.participants import (
+    collation_key,
+    door_list,
+    read_names,
+    split_names,
+    write_participant_list,
+)
 from invite.state import record_answer
 
 
@@ -81,6 +87,53 @@ def test_door_list_has_invitees_companions_and_unnamed_places_in_order() -> None
     assert door.persons == 7
 
 
+def test_names_from_the_form_one_per_line_or_comma_when_the_count_matches() -> None:
+    maria = person("8", "Maria", "Schäfer-Nußbaum", "Eine-Welt-Laden")
+    # As in the issue: one line, a comma, Personen 2 -> two people, no empty companion row.
+    door = door_list([(maria, 2, "Maria Schäfer-Nußbaum, Dr. Jonas Weiß")])
+    assert [(a.name, a.companion_of, a.check) for a in door.attendees] == [
+        ("Schäfer-Nußbaum, Maria", "", ""),
+        ("Weiß, Dr. Jonas", "Maria Schäfer-Nußbaum", ""),
+    ]
+    assert door.unnamed == [] and door.persons == 2 and door.to_check == []
+    # The multi-line names field: one name per line.
+    lines = door_list([(maria, 2, "Maria Schäfer-Nußbaum\r\nDr. Jonas Weiß\n")])
+    assert [a.name for a in lines.attendees] == [a.name for a in door.attendees]
+    assert lines.unnamed == []
+
+
+def test_a_comma_splits_only_when_it_gives_the_announced_count_of_full_names() -> None:
+    assert read_names("Müller, Anna", 1) == (["Müller, Anna"], "")
+    assert read_names("Anna Müller, Ben Weber", 2) == (["Anna Müller", "Ben Weber"], "")
+    assert read_names("Müller, Anna; Weiß, Eva", 2) == (["Müller, Anna", "Weiß, Eva"], "")
+    # Not full names, or the count differs: kept as written and marked for a look.
+    names, why = read_names("Müller, Anna", 2)
+    assert names == ["Müller, Anna"] and why == "Namen mit Komma, angemeldete Personen: 2"
+    names, why = read_names("Anna Müller, Ben Weber, Carla Roth", 2)
+    assert names == ["Anna Müller, Ben Weber, Carla Roth"] and "Komma" in why
+    assert read_names("Anna Müller\nBen Weber\nCarla Roth", 2)[1] == (
+        "3 Namen, angemeldete Personen: 2"
+    )
+    assert read_names("Anna Müller, Ben Weber", None)[1] == "Namen mit Komma, ohne Personenzahl"
+    assert read_names("Anna Müller\nBen Weber", None) == (["Anna Müller", "Ben Weber"], "")
+
+
+def test_unclear_names_are_marked_never_as_her_own_companion() -> None:
+    maria = person("8", "Maria", "Schäfer-Nußbaum", "Eine-Welt-Laden")
+    door = door_list([(maria, 3, "Maria Schäfer-Nußbaum, Jonas")])
+    assert len(door.attendees) == 1
+    row = door.attendees[0]
+    assert row.companion_of == "" and row.name == "Maria Schäfer-Nußbaum, Jonas"
+    assert row.check.startswith("Bitte prüfen: Namen mit Komma, angemeldete Personen: 3")
+    assert [(u.invitee, u.count) for u in door.unnamed] == [("Maria Schäfer-Nußbaum", 2)]
+    assert door.to_check == ["8"]
+    # Her name with a salutation is just her.
+    frau = door_list([(maria, 1, "Frau Maria Schäfer-Nußbaum")])
+    assert [(a.name, a.companion_of, a.check) for a in frau.attendees] == [
+        ("Schäfer-Nußbaum, Maria", "", "")
+    ]
+
+
 def test_names_only_of_companions_leave_out_the_invitee() -> None:
     door = door_list([(person("4", "Kwame", "Mensah", "Union"), 2, "Ama Mensah und Kofi Annan")])
     assert [a.name for a in door.attendees] == ["Annan, Kofi", "Mensah, Ama"]
@@ -125,6 +178,34 @@ def test_pdf_lists_confirmed_invitees_but_not_the_waiting_list(tmp_path: Path) -
     assert "Mensah" not in text and "Papadopoulos" not in text  # waiting list, Absage
     assert "Stadt Münster" in text  # the letterhead
     assert reader.metadata.title.startswith("Teilnehmerliste")
+
+
+def test_pdf_shows_two_named_rows_and_marks_unclear_names(tmp_path: Path) -> None:
+    campaign = make_campaign(tmp_path)
+    with campaign.open_state() as state:
+        campaign.sync(state, "test")
+        first, second = state.invitees()[:2]
+        for inv, persons, names in (
+            (first, 2, f"{first.first_name} {first.last_name}, Dr. Jonas Weiß"),
+            (second, 3, "Anna Müller, Ben Weber"),
+        ):
+            record_answer(
+                state,
+                inv.number,
+                "zusage",
+                source="formular",
+                command="t",
+                persons=persons,
+                participants=names,
+            )
+    result = write_participant_list(campaign, now_local=dt.datetime(2019, 1, 30, 12, 0))
+    text = " ".join(page.extract_text() for page in PdfReader(result.path).pages)
+    text = " ".join(text.split())
+    assert "Weiß, Dr. Jonas" in text and f"Begleitung von {first.display_name}" in text
+    assert f"Begleitung von {first.display_name}" not in text.split("Weiß, Dr. Jonas")[0]
+    assert "Bitte prüfen: Namen mit Komma, angemeldete Personen: 3" in text
+    assert "Begleitperson 1 von 2" in text and "Begleitperson 1 von 1" not in text
+    assert result.to_check == [second.number] and result.attendees == 5
 
 
 def test_cli_writes_the_list_and_names_the_waiting_list(tmp_path: Path) -> None:
