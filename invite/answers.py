@@ -659,7 +659,7 @@ def _combine(found: _Collected, written: str) -> Reading:
     return Reading(
         answer=answer,
         persons=persons,
-        participants="; ".join(found.participants)[:500],
+        participants="; ".join(found.participants)[:1000],  # the form's names field holds 1,000
         note=" ".join(notes)[:1000],
         unsure=reason[:500],
         origins=tuple(dict.fromkeys(s.origin for s in said if s.answer == answer)),

@@ -377,17 +377,22 @@ def _form_fields(reader: Any, name: str) -> FormFields | None:
     values: dict[str, str] = {}
     for key in FORM_FIELDS:
         raw = fields.get(key, {}).get("/V") if key in fields else None
-        values[key] = _field_text(raw)
+        values[key] = _field_text(raw, keep_lines=key == "namen")  # one name per line
     teilnahme = values["teilnahme"].lstrip("/").strip().lower()
     values["teilnahme"] = "" if teilnahme in ("off", "") else teilnahme
     return FormFields(filename=name, **values)
 
 
-def _field_text(raw: object) -> str:
+def _field_text(raw: object, *, keep_lines: bool = False) -> str:
+    """A field's value with its white space tidied; ``keep_lines`` keeps the line breaks of a
+    multi-line field (PDF viewers store them as CR or LF) as ``\n``."""
     if raw is None:
         return ""
     if isinstance(raw, list | tuple):
         raw = ", ".join(str(v) for v in raw)
+    if keep_lines:
+        lines = (" ".join(line.split()) for line in str(raw).splitlines())
+        return "\n".join(line for line in lines if line)[:MAX_FIELD_TEXT]
     return " ".join(str(raw).split())[:MAX_FIELD_TEXT]
 
 

@@ -9,12 +9,12 @@ payload are the agreed interface with the inbox matcher (``poll``): change them 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 
 from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
 from reportlab.lib.colors import Color, black, white
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
@@ -23,9 +23,10 @@ from invite import layout as L
 from invite.codes import format_code
 from invite.contacts import Invitee
 from invite.pdf import PRODUCER, draw_letterhead, markup, styles, x_pt, y_pt
-from invite.salutation import recipient_line
+from invite.salutation import named_line
 from invite.settings import Settings
 from invite.templates import event_context
+from invite.wording import form_wording, language_of
 
 # Agreed field names (read back by poll).
 FIELD_CODE = "code"
@@ -109,38 +110,25 @@ def draw_qr(canvas: Canvas, payload: str, x: float, y: float, size: float) -> No
     canvas.restoreState()
 
 
-@dataclass(frozen=True)
-class FormText:
-    """The printed wording of the form, in German."""
-
-    title: str = "Anmeldung"
-    invited: str = "Eingeladen:"
-    answer: str = "Teilnahme"
-    yes: str = "Ja, ich nehme / wir nehmen teil."
-    no: str = "Nein, ich kann / wir können leider nicht teilnehmen."
-    persons: str = "Anzahl Personen"
-    names: str = "Namen der Teilnehmenden"
-    email: str = "E-Mail"
-    phone: str = "Telefon"
-    remarks: str = "Bemerkungen (z. B. Barrierefreiheit, Dolmetschen, Ernährung)"
-    code: str = "Ihr Anmeldecode"
-    code_field: str = "Formular-Code"
+# Room for what people write: a long list of names or remarks is not cut off (/MaxLen).
+MAX_LONG_TEXT = 1000
+MAX_LENGTHS = {FIELD_PERSONS: 10, FIELD_EMAIL: 254, FIELD_PHONE: 60}
 
 
-TEXT = FormText()
-
-
-def return_instructions(settings: Settings) -> tuple[str, str]:
+def return_instructions(settings: Settings, language: str = "de") -> tuple[str, str]:
     """How and by when to send the form back (heading, text): email to the RSVP mailbox, or fax."""
-    deadline = event_context(settings, "de")["deadline"]
+    words = form_wording(language)
+    deadline = event_context(settings, language)["deadline"]
     contact = settings.sender.contacts[0]
-    return (
-        f"Bitte senden Sie dieses Formular bis zum {deadline} zurück:",
-        f"• per E-Mail an {settings.mail.reply_to} – das ausgefüllte PDF als Anhang, "
-        "ein Foto oder ein Scan genügt –\n"
-        f"• oder per Fax an {contact.fax} ({contact.office}).\n"
-        f"Rückfragen: {contact.name}, {L.LABEL_PHONE} {contact.phone}.",
-    )
+    facts = {
+        "deadline": deadline,
+        "reply_to": settings.mail.reply_to,
+        "fax": contact.fax,
+        "office": contact.office,
+        "name": contact.name,
+        "phone": contact.phone,
+    }
+    return words.return_heading.format(**facts), words.return_text.format(**facts)
 
 
 def _text(canvas: Canvas, x: float, y: float, text: str, size: float, bold: bool = False) -> None:
@@ -168,15 +156,16 @@ def _field(
     *,
     value: str = "",
     multiline: bool = False,
-    tooltip: str = "",
+    tooltip: str,
 ) -> None:
     if not fillable:
         _box(canvas, left, top, width, height)
         return
     canvas.acroForm.textfield(
         name=name,
-        tooltip=tooltip or name,
+        tooltip=tooltip,
         value=value,
+        maxlen=MAX_LONG_TEXT if multiline else MAX_LENGTHS.get(name, 100),
         x=x_pt(left),
         y=y_pt(top + height),
         width=width * mm,
@@ -193,14 +182,17 @@ def _field(
 
 
 def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable: bool) -> None:
-    """One form page. ``fillable=False`` draws writing boxes instead of fields (print batch)."""
-    event = event_context(settings, "de")
+    """One form page in the invitee's language. ``fillable=False`` draws writing boxes instead
+    of fields (print batch). Fields are made top to bottom: that is their tab order."""
+    language = language_of(invitee.language)
+    words = form_wording(language)
+    event = event_context(settings, language)
     code = invitee.code
     draw_letterhead(canvas, settings, 1)
     left, right = L.MARGIN_LEFT, L.TEXT_RIGHT
 
     # Title and event, left of the QR code.
-    _text(canvas, left, TITLE_TOP, TEXT.title, 18, bold=True)
+    _text(canvas, left, TITLE_TOP, words.title, 18, bold=True)
     title = Paragraph(f"<b>{markup(settings.event.title)}</b>", styles().body)
     _, height = title.wrap((TITLE_RIGHT - left) * mm, 40 * mm)
     title.drawOn(canvas, x_pt(left), y_pt(TITLE_TOP + 4) - height)
@@ -215,7 +207,7 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
     draw_qr(canvas, qr_payload(code), x_pt(qr_left), y_pt(TITLE_TOP - 8 + QR_SIZE), QR_SIZE * mm)
     canvas.setFont(fonts.REGULAR, 8)
     canvas.drawCentredString(
-        x_pt(qr_left + QR_SIZE / 2), y_pt(TITLE_TOP - 8 + QR_SIZE + 4), TEXT.code
+        x_pt(qr_left + QR_SIZE / 2), y_pt(TITLE_TOP - 8 + QR_SIZE + 4), words.code
     )
     canvas.setFont(fonts.BOLD, 13)
     canvas.drawCentredString(
@@ -223,16 +215,19 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
     )
 
     # Who is invited: page text in the TTF, so every script prints.
-    _text(canvas, left, INVITEE_TOP, TEXT.invited, 9, bold=True)
-    who = "\n".join(line for line in (recipient_line(invitee), invitee.organisation) if line)
+    _text(canvas, left, INVITEE_TOP, words.invited, 9, bold=True)
+    who = "\n".join(line for line in (named_line(invitee, language), invitee.organisation) if line)
     invited = Paragraph(markup(who), ParagraphStyle("invited", parent=styles().body, leading=13))
-    _, height = invited.wrap((right - left - 22) * mm, 20 * mm)
-    invited.drawOn(canvas, x_pt(left + 22), y_pt(INVITEE_TOP - 3.7) - height)
+    label_width = stringWidth(fonts.shape(words.invited), fonts.BOLD, 9) / mm
+    indent = max(22.0, label_width + 4)  # the name never touches its label
+    _, height = invited.wrap((right - left - indent) * mm, 20 * mm)
+    invited.drawOn(canvas, x_pt(left + indent), y_pt(INVITEE_TOP - 3.7) - height)
 
     # Teilnahme: one radio group, two options.
     y = FIELDS_TOP
-    _text(canvas, left, y, TEXT.answer, 10.5, bold=True)
-    for index, (value, label) in enumerate(((ANSWER_YES, TEXT.yes), (ANSWER_NO, TEXT.no))):
+    _text(canvas, left, y, words.answer, 10.5, bold=True)
+    options = ((ANSWER_YES, words.yes, words.tip_yes), (ANSWER_NO, words.no, words.tip_no))
+    for index, (value, label, tip) in enumerate(options):
         row = y + 7 + index * 8
         if fillable:
             canvas.acroForm.radio(
@@ -249,7 +244,7 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
                 textColor=black,
                 borderWidth=0.6,
                 forceBorder=True,
-                tooltip=label,
+                tooltip=tip,
             )
         else:
             canvas.saveState()
@@ -261,24 +256,59 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
 
     # Persons, names, email, phone, remarks.
     y += 29
-    _text(canvas, left, y, TEXT.persons, 10.5, bold=True)
-    _field(canvas, fillable, FIELD_PERSONS, left + 45, y - 5, 20, 7.5, tooltip=TEXT.persons)
+    _text(canvas, left, y, words.persons, 10.5, bold=True)
+    _field(canvas, fillable, FIELD_PERSONS, left + 45, y - 5, 20, 7.5, tooltip=words.tip_persons)
     y += 11
-    _text(canvas, left, y, TEXT.names, 10.5, bold=True)
-    _field(canvas, fillable, FIELD_NAMES, left, y + 2.5, right - left, 20, multiline=True)
+    _text(canvas, left, y, words.names, 10.5, bold=True)
+    canvas.setFont(fonts.REGULAR, 9)
+    names_width = stringWidth(fonts.shape(words.names), fonts.BOLD, 10.5) / mm
+    canvas.drawString(x_pt(left + names_width + 2), y_pt(y), fonts.shape(words.names_hint))
+    _field(
+        canvas,
+        fillable,
+        FIELD_NAMES,
+        left,
+        y + 2.5,
+        right - left,
+        20,
+        multiline=True,
+        tooltip=words.tip_names,
+    )
     y += 31
     half = (right - left - 6) / 2
-    _text(canvas, left, y, TEXT.email, 10.5, bold=True)
-    _text(canvas, left + half + 6, y, TEXT.phone, 10.5, bold=True)
+    _text(canvas, left, y, words.email, 10.5, bold=True)
+    _text(canvas, left + half + 6, y, words.phone, 10.5, bold=True)
     email = invitee.email if _latin1(invitee.email) else ""
-    _field(canvas, fillable, FIELD_EMAIL, left, y + 2.5, half, 7.5, value=email)
-    _field(canvas, fillable, FIELD_PHONE, left + half + 6, y + 2.5, half, 7.5)
+    _field(
+        canvas,
+        fillable,
+        FIELD_EMAIL,
+        left,
+        y + 2.5,
+        half,
+        7.5,
+        value=email,
+        tooltip=words.tip_email,
+    )
+    _field(
+        canvas, fillable, FIELD_PHONE, left + half + 6, y + 2.5, half, 7.5, tooltip=words.tip_phone
+    )
     y += 18
-    _text(canvas, left, y, TEXT.remarks, 10.5, bold=True)
-    _field(canvas, fillable, FIELD_REMARKS, left, y + 2.5, right - left, 20, multiline=True)
+    _text(canvas, left, y, words.remarks, 10.5, bold=True)
+    _field(
+        canvas,
+        fillable,
+        FIELD_REMARKS,
+        left,
+        y + 2.5,
+        right - left,
+        20,
+        multiline=True,
+        tooltip=words.tip_remarks,
+    )
 
     # How to send it back.
-    heading, text = return_instructions(settings)
+    heading, text = return_instructions(settings, language)
     instructions = Paragraph(f"<b>{markup(heading)}</b><br/>{markup(text)}", styles().small)
     _, ih = instructions.wrap((right - left) * mm, 40 * mm)
     instructions.drawOn(canvas, x_pt(left), y_pt(RETURN_TOP) - ih)
@@ -286,11 +316,11 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
     # The read-only code field, small, at the foot of the page.
     foot = L.BODY_BOTTOM + 6
     canvas.setFont(fonts.REGULAR, 7)
-    canvas.drawString(x_pt(left), y_pt(foot), f"{TEXT.code_field}:")
+    canvas.drawString(x_pt(left), y_pt(foot), f"{words.code_field}:")
     if fillable:
         canvas.acroForm.textfield(
             name=FIELD_CODE,
-            tooltip=TEXT.code,
+            tooltip=words.code,
             value=code,
             x=x_pt(left + 20),
             y=y_pt(foot + 1.6),
@@ -322,11 +352,11 @@ def render_form(settings: Settings, invitee: Invitee) -> bytes:
     canvas = Canvas(
         buffer,
         pagesize=(L.PAGE_WIDTH * mm, L.PAGE_HEIGHT * mm),
-        lang="de-DE",
+        lang="en-GB" if language_of(invitee.language) == "en" else "de-DE",
         initialFontName=fonts.REGULAR,
     )
     sender = settings.sender
-    canvas.setTitle(f"Anmeldeformular: {settings.event.title}")
+    canvas.setTitle(f"{form_wording(invitee.language).document}: {settings.event.title}")
     canvas.setAuthor(f"{sender.organisation} – {sender.office}")
     canvas.setSubject(metadata_subject(invitee.code))
     canvas.setKeywords(metadata_keywords(invitee.code))

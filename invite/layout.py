@@ -18,6 +18,7 @@ from invite.contacts import LABELS, Invitee
 from invite.errors import InviteError
 from invite.salutation import MAX_ADDRESS_LINES, address_block, recipient_line
 from invite.settings import Settings
+from invite.wording import letterhead
 
 # -- geometry (mm from the top-left edge of the sheet) ---------------------------------------
 
@@ -63,12 +64,6 @@ SUBJECT_TOP = WINDOW_BOTTOM + 8.46  # two blank lines below the address field
 BODY_BOTTOM = PAGE_HEIGHT - 22.0
 CONTINUATION_TOP = 32.0  # below the reduced header of pages 2 …
 
-# Labels of the information column: fixed wording of the letterhead, not campaign data.
-LABEL_ROOM = "Zimmer"
-LABEL_PHONE = "Telefon"
-LABEL_FAX = "Fax"
-LABEL_PAGE = "Seite"
-
 # -- the information column ----------------------------------------------------------------
 
 
@@ -90,8 +85,10 @@ def date_line(settings: Settings, language: str = "de") -> str:
 
 
 def info_column(settings: Settings, language: str = "de") -> list[ColumnBlock]:
-    """The top of the Randspalte: office address, both contacts, reference and date."""
+    """The top of the Randspalte: office address, both contacts, reference and date
+    (labels in the letter's language; names and addresses as the campaign has them)."""
     sender, letter = settings.sender, settings.letter
+    words = letterhead(language)
     blocks = [ColumnBlock(sender.address)]
     for index, person in enumerate(sender.contacts):
         blocks.append(
@@ -99,39 +96,48 @@ def info_column(settings: Settings, language: str = "de") -> list[ColumnBlock]:
                 (
                     person.office,
                     person.name,
-                    f"{LABEL_ROOM}: {person.room}",
-                    f"{LABEL_PHONE}: {person.phone}",
-                    f"{LABEL_FAX}: {person.fax}",
+                    f"{words.room}: {person.room}",
+                    f"{words.phone}: {person.phone}",
+                    f"{words.fax}: {person.fax}",
                     person.email,
                 ),
-                heading=sender.contacts_heading if index == 0 else "",
+                heading=(words.contacts_heading or sender.contacts_heading) if index == 0 else "",
             )
         )
-    blocks.append(ColumnBlock((letter.reference_label, letter.reference)))
+    blocks.append(ColumnBlock((reference_label(settings, language), letter.reference)))
     blocks.append(ColumnBlock((date_line(settings, language),)))
     return blocks
 
 
-def info_footer(settings: Settings) -> list[ColumnBlock]:
+def info_footer(settings: Settings, language: str = "de") -> list[ColumnBlock]:
     """The foot of the Randspalte: the city's general contact and the accessibility service."""
     general = settings.sender.general
+    words = letterhead(language)
     return [
         ColumnBlock(
             (
-                f"{LABEL_PHONE}: {general.phone}",
-                f"{LABEL_FAX}: {general.fax}",
+                f"{words.phone}: {general.phone}",
+                f"{words.fax}: {general.fax}",
                 general.email,
                 general.web,
             ),
             heading=general.heading,
         ),
-        ColumnBlock((general.accessibility,), heading=general.accessibility_label),
+        ColumnBlock(
+            (general.accessibility,),
+            heading=words.accessibility_label or general.accessibility_label,
+        ),
     ]
 
 
-def reference_short(settings: Settings) -> str:
+def reference_label(settings: Settings, language: str = "de") -> str:
+    """„Mein Zeichen (bitte angeben)“ as the campaign words it; English: its own label."""
+    return letterhead(language).reference_label or settings.letter.reference_label
+
+
+def reference_short(settings: Settings, language: str = "de") -> str:
     """``Mein Zeichen 33.00.0011`` for continuation pages (label without its parenthesis)."""
-    label = settings.letter.reference_label.split(" (")[0].strip()
+    label = reference_label(settings, language).split(" (")[0].strip()
     return f"{label} {settings.letter.reference}"
 
 
@@ -354,15 +360,15 @@ def letter_content(
         language=language,
         address=address_field(settings, invitee),
         column=tuple(info_column(settings, language)),
-        column_footer=tuple(info_footer(settings)),
+        column_footer=tuple(info_footer(settings, language)),
         subject=subject,
         body=tuple(parse_body(body)),
         closing=front.get("closing") or letter.closing,
         signatory=letter.signatory,
         signatory_title=letter.signatory_title,
-        continuation=f"{reference_short(settings)} · {date_line(settings, language)}",
+        continuation=f"{reference_short(settings, language)} · {date_line(settings, language)}",
         title=subject,
         author=f"{sender.organisation} – {sender.office}",
-        description=f"{settings.event.title}: Einladung an {recipient}",
+        description=f"{settings.event.title}: {letterhead(language).invitation_to} {recipient}",
         keywords=f"invite-code:{invitee.code}" if invitee.code else "",
     )

@@ -46,6 +46,7 @@ from invite import layout as L
 from invite.layout import Block, ColumnBlock, LetterContent
 from invite.settings import Settings
 from invite.templates import event_context
+from invite.wording import letterhead
 
 # Streams stay binary (zlib only): ASCII85 makes files larger and rendering ≈ 35 % slower.
 rl_config.useA85 = 0
@@ -180,7 +181,12 @@ def column_paragraphs(blocks: tuple[ColumnBlock, ...]) -> list[tuple[Paragraph, 
 
 
 def draw_letterhead(
-    canvas: Canvas, settings: Settings, page_number: int, *, continuation: str = ""
+    canvas: Canvas,
+    settings: Settings,
+    page_number: int,
+    *,
+    continuation: str = "",
+    language: str = "de",
 ) -> None:
     """The city's letterhead: full on page 1, reduced (wordmark, reference, page) after that."""
     sender = settings.sender
@@ -199,7 +205,9 @@ def draw_letterhead(
         canvas.drawString(
             x_pt(L.MARGIN_LEFT) + width, y_pt(14.0), fonts.shape(" · " + sender.office)
         )
-        canvas.drawRightString(x_pt(L.TEXT_RIGHT), y_pt(14.0), f"{L.LABEL_PAGE} {page_number}")
+        canvas.drawRightString(
+            x_pt(L.TEXT_RIGHT), y_pt(14.0), f"{letterhead(language).page} {page_number}"
+        )
         if continuation:
             canvas.setFont(fonts.REGULAR, 8)
             canvas.setFillColor(GREY)
@@ -471,7 +479,9 @@ def letter_flowables(content: LetterContent, signature: Path) -> list[Flowable]:
 
 def letter_section(settings: Settings, content: LetterContent) -> Section:
     def decorate(canvas: Canvas, page: int) -> None:
-        draw_letterhead(canvas, settings, page, continuation=content.continuation)
+        draw_letterhead(
+            canvas, settings, page, continuation=content.continuation, language=content.language
+        )
         if page == 1:
             draw_fold_marks(canvas)
             draw_address(canvas, content.address)
@@ -536,7 +546,7 @@ def programme_section(settings: Settings) -> Section:
     for person in contacts:
         story.append(
             paragraph(
-                f"{person.office}\n{person.name}, {L.LABEL_PHONE}: {person.phone}, {person.email}",
+                f"{person.office}\n{person.name}, {letterhead('de').phone}: {person.phone}, {person.email}",
                 st.small,
             )
         )

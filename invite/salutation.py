@@ -39,6 +39,17 @@ def recipient_line(invitee: Invitee) -> str:
     return " ".join(p for p in (prefix, _full(invitee)) if p)
 
 
+def named_line(invitee: Invitee, language: str = "de") -> str:
+    """Who is invited, as printed on the form: German as in the address (``Herrn Jan Nowak``),
+    English ``Mr Kwame Mensah`` (or with the title alone, ``Dr Ayşe Yılmaz`` style)."""
+    if language != "en":
+        return recipient_line(invitee)
+    if not invitee.last_name:
+        return ""
+    prefix = "" if invitee.title else {"Frau": "Ms", "Herr": "Mr"}.get(invitee.salutation, "")
+    return " ".join(p for p in (prefix, _full(invitee)) if p)
+
+
 def address_block(invitee: Invitee) -> list[str]:
     """The Anschriftzone lines: organisation, recipient, street, PLZ Ort (at most six)."""
     lines = [invitee.organisation, recipient_line(invitee), invitee.street]

@@ -45,6 +45,16 @@ def test_filled_form_gives_fields_and_the_code_three_ways(corpus: Corpus) -> Non
     assert report.scans == []
 
 
+def test_multi_line_names_keep_one_name_per_line(corpus: Corpus) -> None:
+    """PDF viewers store a multi-line field's lines with CR; the reader keeps them apart."""
+    names = "Maria Schäfer-Nußbaum\rDr.  Jonas Weiß\r\n\r" + "Anna Beispiel-Lang " * 40
+    data = corpus.filled_form("1", teilnahme="/ja", personen="3", namen=names)
+    form = examine([pdf("Anmeldeformular.pdf", data)]).forms[0]
+    lines = form.namen.split("\n")
+    assert lines[:2] == ["Maria Schäfer-Nußbaum", "Dr. Jonas Weiß"] and len(lines) == 3
+    assert len(form.namen) > 700  # the form allows 1,000 characters; nothing cut at 100
+
+
 @pytest.mark.parametrize(
     ("tick", "persons", "expected"),
     [

@@ -13,9 +13,11 @@ from people import AYSE, FATIMA
 from pypdf import PdfReader, PdfWriter
 
 from invite.codes import format_code
+from invite.contacts import Invitee
 from invite.fonts import register_fonts, shape
 from invite.form import FIELDS, qr_modules, qr_payload, render_form
 from invite.settings import Settings, load_settings
+from invite.wording import FORM
 
 CAMPAIGN = Path(__file__).resolve().parent.parent / "letters"
 MM_PER_INCH = 25.4
@@ -97,6 +99,84 @@ def test_filled_form_reads_back_exactly(form: bytes) -> None:
     for name in ("personen", "namen", "telefon", "bemerkungen"):
         assert fields[name]["/V"] == values[name]
     assert fields["code"]["/V"] == "K7Q2M9XA"
+
+
+def widgets(data: bytes) -> list[tuple[str, dict]]:
+    """The page's field widgets in /Annots order (the tab order) with their field dicts."""
+    page = PdfReader(io.BytesIO(data)).pages[0]
+    found = []
+    for ref in page["/Annots"]:
+        annot = ref.get_object()
+        field = annot.get("/Parent", annot).get_object() if "/T" not in annot else annot
+        found.append((str(field["/T"]), {**field, **annot}))
+    return found
+
+
+def test_every_field_has_a_spoken_tooltip_room_and_top_to_bottom_tab_order(form: bytes) -> None:
+    found = widgets(form)
+    names = [name for name, _ in found]
+    assert names == ["teilnahme", "teilnahme", "personen", "namen", "email", "telefon",
+                     "bemerkungen", "code"]  # fmt: skip
+    tips = [str(field.get("/TU", "")) for _, field in found]
+    assert all(tip and tip not in FIELDS for tip in tips), tips  # never the raw field name
+    assert "eine Person je Zeile" in tips[3] and "Barrierefreiheit" in tips[6]
+    tops = [float(field["/Rect"][3]) for _, field in found]
+    assert all(a >= b - 0.01 for a, b in zip(tops, tops[1:], strict=False))  # top to bottom
+    fields = dict(found)
+    for name in ("namen", "bemerkungen"):
+        assert fields[name]["/MaxLen"] == 1000
+        assert int(fields[name]["/Ff"]) & 4096  # multi-line
+    assert not int(fields["email"].get("/Ff", 0)) & 4096
+    assert "(eine Person je Zeile)" in text_of(form)
+
+
+def test_a_thousand_characters_of_names_and_remarks_read_back(form: bytes) -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(form)))
+    names = "\n".join(f"Teilnehmerin Nummer {i:03d} Beispiel" for i in range(30))[:1000]
+    remarks = ("Wir brauchen einen Rollstuhlplatz und Gebärdensprache. " * 20)[:1000]
+    values = {"namen": names, "bemerkungen": remarks}
+    writer.update_page_form_field_values(writer.pages[0], values, auto_regenerate=False)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    fields = PdfReader(io.BytesIO(buffer.getvalue())).get_fields()
+    assert fields["namen"]["/V"] == names and fields["bemerkungen"]["/V"] == remarks
+
+
+def test_english_invitee_gets_an_english_form_with_the_same_field_names(
+    settings: Settings,
+) -> None:
+    mensah = Invitee(
+        number="4", salutation="Herr", first_name="Kwame", last_name="Mensah",
+        organisation="Ghana Union", email="k.mensah@example.org", language="en", code="4WJ9TQ2C",
+    )  # fmt: skip
+    data = render_form(settings, mensah)
+    text = text_of(data)
+    words = FORM["en"]
+    for expected in (
+        "Registration",
+        "Invited: Mr Kwame Mensah",
+        words.yes,
+        words.no,
+        "Number of persons",
+        "Names of the participants",
+        "(one person per line)",
+        "Remarks (e.g. accessibility",
+        "Your registration code",
+        "Please return this form by 27 January 2019",
+        "by email to anmeldung-vernetzung@stadt-muenster.de",
+        "Thursday, 31 January 2019",
+        "Stadt Münster",  # the city's name stays
+    ):
+        assert expected in text, expected
+    for german in ("Anmeldung", "Teilnahme", "Bitte senden", "Namen der Teilnehmenden"):
+        assert german not in text, german
+    fields = PdfReader(io.BytesIO(data)).get_fields()
+    assert set(FIELDS) <= set(fields)
+    tips = [str(field.get("/TU", "")) for _, field in widgets(data)]
+    assert "one person per line" in tips[3]
+    reader = PdfReader(io.BytesIO(data))
+    assert "Anmeldecode 4WJ9TQ2C" in reader.metadata.subject  # read by the inbox, unchanged
+    assert reader.metadata.title.startswith("Registration form")
 
 
 def decode(data: bytes, dpi: int = 150) -> tuple[str, float]:

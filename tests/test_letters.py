@@ -205,6 +205,33 @@ def test_metadata_title_author_subject_language(rendered) -> None:
     assert "Dear Mr Mensah," in page_text(english.pages[0])
 
 
+def test_english_letter_has_an_english_letterhead_column_and_header(rendered) -> None:
+    campaign, state, _ = rendered
+    english = letter(campaign, state, "13")
+    first = page_text(english.pages[0])
+    for expected in (
+        "Your contacts:",
+        "Room: 312",
+        "Phone: 02 51/492-33 26",
+        "Fax: 02 51/492-77 83",
+        "Our reference (please quote) 33.00.0011",
+        "Service for people with disabilities:",
+        # Names and addresses of the city stay as they are.
+        "Stadt Münster",
+        "Klemensstraße 10",
+        "Geschäftsstelle des Integrationsrates",
+    ):
+        assert expected in first, expected
+    for german in ("Ansprechpartnerinnen", "Zimmer", "Telefon", "Mein Zeichen", "Behinderung"):
+        assert german not in first, german
+    second = page_text(english.pages[1])
+    assert "Page 2" in second and "Seite" not in second
+    assert "Our reference 33.00.0011 · Münster, 10 January 2019" in second
+    assert "Invitation to" in english.metadata.subject
+    german = page_text(letter(campaign, state, "1").pages[1])
+    assert "Seite 2" in german and "Mein Zeichen 33.00.0011 · Münster, 10.1.2019" in german
+
+
 # -- geometry ------------------------------------------------------------------------------
 
 
