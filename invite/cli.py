@@ -361,7 +361,6 @@ def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
         limit=kwargs.pop("limit"),
         only=tuple(kwargs.pop("only")),
         resend_unknown=kwargs.pop("resend_unknown"),
-        simplex=kwargs.pop("simplex"),
     )
     campaign = campaign_from(ctx, kwargs)
 

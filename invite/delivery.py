@@ -136,6 +136,8 @@ def preview(items: Sequence[Outgoing], settings: Settings, outbox: Path) -> Deli
 
     The previous preview is cleared first, so the folder shows exactly this run."""
     result = DeliveryResult(outbox=outbox)
+    for sub in ("new", "cur", "tmp"):  # Maildir(create=True) leaves an existing folder bare
+        (outbox / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
     box = mailbox.Maildir(outbox, create=True)
     for sub in ("new", "cur", "tmp"):
         for old in (outbox / sub).iterdir():

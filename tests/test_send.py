@@ -360,6 +360,21 @@ def test_dry_run_messages_are_complete_eml_files(
     assert smtp_server.messages == [] and ledger(campaign) == {}
 
 
+def test_dry_run_into_an_existing_empty_probelauf_folder(
+    tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone emptied „probelauf“ by hand (or made it): the preview still works."""
+    env = smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    campaign = make_campaign(tmp_path, 2)
+    campaign.paths.outbox.mkdir(parents=True)
+    args = ["--campaign", str(tmp_path / "kampagne"), "--data", str(campaign.paths.data)]
+    args += ["--contacts", str(campaign.contacts_file)]
+    result = run_invite("send", "--dry-run", "--yes", *args, env=env)
+    assert result.code == 0, result.text
+    assert "Traceback" not in result.text
+    assert len(list((campaign.paths.outbox / "new").glob("*.eml"))) == 2
+
+
 def test_campaign_copy_is_self_contained(tmp_path: Path) -> None:
     copy_campaign(tmp_path / "k", rate_per_minute=5)
     assert "rate_per_minute = 5" in (tmp_path / "k" / "campaign.toml").read_text()
