@@ -7,6 +7,7 @@ printed once, with the exit code it carries (0 ok, 1 problems found, 2 usage/con
 from __future__ import annotations
 
 import contextlib
+import copy
 import errno
 import re
 import sqlite3
@@ -503,6 +504,70 @@ def record_cmd(
     result = record_manual(campaign_from(ctx, kwargs), who, answer, persons=personen, note=notiz)
     for line in confirmation_lines(result):
         click.echo(line)
+
+
+@step("prüfen", "Zurückgestellte Antworten im Terminal entscheiden, eine Taste je Nachricht.")
+@click.option(
+    "--liste", is_flag=True, help="Nur auflisten, was zu prüfen ist (ohne Terminal, ohne Fragen)."
+)
+def review_cmd(ctx: click.Context, liste: bool, **kwargs: Any) -> None:
+    from invite import review
+
+    campaign = campaign_from(ctx, kwargs)
+    if liste:
+        for line in review.queue_lines(campaign):
+            click.echo(line)
+        return
+    if not sys.stdin.isatty():
+        raise InviteError(
+            "„invite prüfen“ fragt im Terminal nach einer Taste je Nachricht, hier gibt es aber "
+            "kein Terminal. Bitte „invite prüfen --liste“ verwenden oder die Entscheidung in der "
+            "Rückmeldeliste eintragen (Blatt „Zu prüfen“, Spalte „Entscheidung“, danach "
+            "„invite status“).",
+            exit_code=EXIT_USAGE,
+        )
+
+    def connect() -> Any:
+        from invite.poll import connect as connect_mailbox
+
+        return connect_mailbox(campaign, _ask_password())
+
+    summary = review.run_review(
+        campaign,
+        read_key=_read_key,
+        ask=lambda prompt, default: click.prompt(
+            prompt, default=default, show_default=bool(default)
+        ),
+        say=click.echo,
+        connect=connect,
+    )
+    click.echo(
+        f"Entschieden: {summary.decided}, übersprungen: {summary.skipped}"
+        + (f", noch offen: {summary.left}" if summary.left else "")
+        + "."
+    )
+
+
+def _read_key() -> str:
+    """One key press in a terminal (echoed); a whole line where single keys cannot be read."""
+    try:
+        key = click.getchar()
+    except (EOFError, KeyboardInterrupt):
+        return ""
+    except Exception:  # a console that cannot deliver single keys: read a line instead
+        try:
+            return input()
+        except EOFError:
+            return ""
+    if key in ("\x03", "\x04"):  # Ctrl-C, Ctrl-D
+        return ""
+    click.echo(key if key.isprintable() else "")
+    return key
+
+
+_alias = copy.copy(cli.commands["prüfen"])
+_alias.hidden = True
+cli.add_command(_alias, "pruefen")
 
 
 @step("remind", "Erinnerung an alle schicken, die noch nicht geantwortet haben.")

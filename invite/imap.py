@@ -263,6 +263,27 @@ class Mailbox:
                 return bytes(value)
         return b""
 
+    def find_message(self, message_id: str) -> list[int]:
+        """UIDs in the selected folder whose Message-ID is exactly ``message_id`` (without
+        angle brackets). UIDs change when a message is moved or a folder is recreated
+        (UIDVALIDITY); the Message-ID does not."""
+        if not message_id or any(c in message_id for c in '"\\\r\n'):
+            return []
+        found = self._guard(lambda: self.client.search(["HEADER", "Message-ID", message_id]))
+        uids = sorted(found)  # type: ignore[arg-type]
+        if not uids:
+            return []
+        key = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
+        data = self._guard(lambda: self.client.fetch(uids, [key]))
+        exact = []
+        for uid, entry in data.items():  # type: ignore[union-attr]
+            header = next((v for k, v in entry.items() if k.startswith(b"BODY[HEADER")), b"")
+            value = bytes(header).decode("utf-8", "replace").partition(":")[2]
+            value = "".join(value.split())  # unfolded
+            if f"<{message_id}>" in value or value.strip("<>") == message_id:
+                exact.append(uid)
+        return sorted(exact)
+
     def move(self, uids: Sequence[int], configured: str) -> None:
         """MOVE, or COPY + delete + (UID) EXPUNGE where MOVE is missing. Nothing is deleted
         before its copy exists."""

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from invite import answers, evidence, matching
+from invite import answers, evidence, matching, review
 from invite.addresses import address_key
 from invite.campaign import Campaign
 from invite.codes import normalise_code
@@ -82,6 +82,8 @@ class Outcome:
     evidence: str = ""
     reason: str = ""
     silent: bool = False  # says nothing about attendance: keeps an earlier sure answer
+    attachments: str = ""  # for review: what the attachments showed (review.attachment_summary)
+    suggested_persons: int | None = None  # for review: persons the mail named
 
     @property
     def review(self) -> bool:
@@ -137,8 +139,14 @@ def assess(
     found = matching.gather(mail, report.findings, directory)
     decision = matching.decide(found, directory)
     shown = decision.summary(directory)
+    shown_attachments = review.attachment_summary(report)
     if decision.invitee is None:
-        return Outcome("unmatched", evidence=shown, reason=_join(decision.reason, *problems))
+        return Outcome(
+            "unmatched",
+            evidence=shown,
+            reason=_join(decision.reason, *problems),
+            attachments=shown_attachments,
+        )
     code = directory.code_of(decision.invitee)
     forms = [f for f in report.forms if not f.code or _same_code(f.code, code)]
     reading = answers.read_answer(mail, forms, report.scans, code=code)
@@ -164,6 +172,8 @@ def assess(
         evidence=shown,
         reason=_join(reading.unsure, *problems),
         silent=reading.silent,
+        attachments=shown_attachments,
+        suggested_persons=reading.persons,
     )
 
 
@@ -335,6 +345,8 @@ class _Round:
             evidence=outcome.evidence,
             reason=outcome.reason,
             received_at=mail.date,
+            attachments=outcome.attachments,
+            persons=outcome.suggested_persons,
         )
         row = add_inbox_message(self.state, record, COMMAND)  # committed before the move
         if _record(self.state, outcome, row, self.capacity):
@@ -444,6 +456,8 @@ def run_once(
     with exclusive(campaign.paths.data, COMMAND), campaign.open_state() as state:
         campaign.sync(state, COMMAND)
         summary = poll_round(campaign, state, mailbox, examine=examine, progress=progress)
+        moved = review.move_pending(campaign, state, mailbox, COMMAND)  # decided in prüfen/status
+        summary.warnings.extend(moved.problems or [])
         if campaign.settings.mail.send_confirmation:
             summary.confirmations, warning = _confirm(campaign, state, ask_password)
             if warning:

@@ -35,7 +35,41 @@ def record_manual(
     answer = answer.lower()
     if answer not in ("zusage", "absage"):
         raise InviteError(f"„{answer}“: bitte zusage oder absage angeben.", exit_code=EXIT_USAGE)
-    if answer == "absage" and persons:
+    with campaign.open_state() as state:
+        ensure_not_purged(state)
+        invitee = find_invitee(state, who)
+        return apply_answer(
+            state,
+            invitee,
+            answer,
+            capacity=campaign.settings.event.capacity,
+            persons=persons,
+            note=note,
+            source="manuell",
+            command=COMMAND,
+        )
+
+
+def apply_answer(
+    state: State,
+    invitee: Invitee,
+    answer: str,
+    *,
+    capacity: int,
+    persons: int | None = None,
+    note: str = "",
+    source: str = "manuell",
+    command: str = COMMAND,
+    message: int | None = None,
+) -> RecordResult:
+    """The one path a staff decision takes into the answers (``invite record`` and
+    ``invite prüfen``): persons checked, waiting list applied, audited. A confirmation, if
+    the campaign sends them, follows with the next ``invite poll`` as for every Zusage."""
+    if answer not in ("zusage", "absage", "unzustellbar"):
+        raise InviteError(
+            f"„{answer}“: bitte zusage, absage oder unzustellbar angeben.", exit_code=EXIT_USAGE
+        )
+    if answer != "zusage" and persons:
         raise InviteError(
             "--personen passt nur zu einer Zusage. Bei einer Absage bitte weglassen.",
             exit_code=EXIT_USAGE,
@@ -45,32 +79,30 @@ def record_manual(
             "Eine Zusage braucht mindestens 1 Person (--personen 1 oder mehr).",
             exit_code=EXIT_USAGE,
         )
-    capacity = campaign.settings.event.capacity
-    with campaign.open_state() as state:
-        ensure_not_purged(state)
-        invitee = _find(state, who)
-        record = record_answer(
-            state,
-            invitee.number,
-            answer,
-            source="manuell",
-            command=COMMAND,
-            persons=persons if answer == "zusage" else None,
-            note=note.strip(),
-            capacity=capacity,
-        )
-        position, total = _waiting_place(state, record.id)
-        return RecordResult(
-            invitee,
-            record,
-            confirmed_persons(state.conn),
-            capacity,
-            position if record.waiting_list else None,
-            total,
-        )
+    record = record_answer(
+        state,
+        invitee.number,
+        answer,
+        source=source,
+        command=command,
+        persons=persons if answer == "zusage" else None,
+        note=note.strip(),
+        message=message,
+        capacity=capacity,
+    )
+    position, total = _waiting_place(state, record.id)
+    return RecordResult(
+        invitee,
+        record,
+        confirmed_persons(state.conn),
+        capacity,
+        position if record.waiting_list else None,
+        total,
+    )
 
 
-def _find(state: State, who: str) -> Invitee:
+def find_invitee(state: State, who: str) -> Invitee:
+    """The invitee with this Nr. or code who is still on the contact list."""
     invitee = state.invitee(who)
     if invitee is None:
         raise InviteError(
@@ -111,6 +143,8 @@ def confirmation_lines(result: RecordResult) -> list[str]:
         if inv.organisation and inv.organisation != inv.display_name
         else ")"
     )
+    if rec.answer == "unzustellbar":
+        return [f"Unzustellbar eingetragen für {who}."]
     if rec.answer == "absage":
         lines = [f"Absage eingetragen für {who}."]
         if result.waiting_total and result.capacity:

@@ -150,6 +150,23 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 3: review queue (invite prüfen) — what review needs from a message, staff decisions, and
+    # the IMAP move a decision still owes (done by prüfen or the next poll).
+    """
+    ALTER TABLE inbox_messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '';
+    ALTER TABLE inbox_messages ADD COLUMN persons INTEGER;
+    ALTER TABLE inbox_messages ADD COLUMN move_to TEXT;
+    CREATE TABLE review_decisions (
+        id INTEGER PRIMARY KEY,
+        message INTEGER NOT NULL REFERENCES inbox_messages(id),
+        decision TEXT NOT NULL,      -- zusage | absage | unzustellbar | keine | zuordnen
+        invitee TEXT REFERENCES invitees(number),
+        persons INTEGER,
+        answer INTEGER REFERENCES answers(id),
+        source TEXT NOT NULL,        -- manuell | tabelle
+        decided_at TEXT NOT NULL
+    );
+    """,
 ]
 
 INVITEE_FIELDS = [f.name for f in fields(Invitee) if f.name != "code"]
@@ -724,6 +741,8 @@ class InboxRecord:
     evidence: str
     reason: str
     received_at: str = ""
+    attachments: str = ""  # what the attachments showed, for review (no message text)
+    persons: int | None = None  # persons the mail named, offered as default in review
 
 
 def folder_position(state: State, folder: str) -> tuple[int, int] | None:
@@ -765,8 +784,8 @@ def add_inbox_message(state: State, record: InboxRecord, command: str) -> int:
     with state.transaction() as conn:
         cur = conn.execute(
             "INSERT INTO inbox_messages (content_hash, message_id, folder, uidvalidity, uid, "
-            "received_at, sender, subject, kind, invitee, evidence, reason, processed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "received_at, sender, subject, kind, invitee, evidence, reason, processed_at, "
+            "attachments, persons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.content_hash,
                 record.message_id,
@@ -781,6 +800,8 @@ def add_inbox_message(state: State, record: InboxRecord, command: str) -> int:
                 record.evidence,
                 record.reason,
                 now(),
+                record.attachments,
+                record.persons,
             ),
         )
         State._audit(
@@ -900,3 +921,85 @@ def ensure_not_purged(state: State) -> None:
             f"Die personenbezogenen Daten dieser Kampagne wurden am {day} gelöscht "
             "(„invite purge“). Es werden keine neuen Listen mehr erzeugt."
         )
+
+
+# -- review queue (prüfen, status, poll) -----------------------------------------------------
+
+# Messages poll set aside for staff; a bounce that names no invitee is one of them too.
+REVIEW_KINDS = ("unclear", "unmatched", "rejected")
+
+
+def open_reviews(state: State) -> list[sqlite3.Row]:
+    """Messages nobody has decided yet, oldest first."""
+    marks = ", ".join("?" * len(REVIEW_KINDS))
+    return state.conn.execute(
+        f"SELECT * FROM inbox_messages WHERE (kind IN ({marks}) "
+        "OR (kind = 'bounce' AND invitee IS NULL)) AND resolved_at IS NULL "
+        "ORDER BY processed_at, id",
+        REVIEW_KINDS,
+    ).fetchall()
+
+
+def inbox_message(state: State, message: int) -> sqlite3.Row | None:
+    return state.conn.execute("SELECT * FROM inbox_messages WHERE id = ?", (message,)).fetchone()
+
+
+def assign_message(state: State, message: int, invitee: str, *, command: str) -> None:
+    """Staff tie a set-aside message to an invitee. The „prüfen“ mark the message put on the
+    invitee poll had named (if another) is lifted: it was never that person's answer."""
+    with state.transaction() as conn:
+        conn.execute(
+            "DELETE FROM answers WHERE message = ? AND answer = 'pruefen' AND invitee != ?",
+            (message, invitee),
+        )
+        conn.execute("UPDATE inbox_messages SET invitee = ? WHERE id = ?", (invitee, message))
+        State._audit(
+            conn, command, "Nachricht zugeordnet", invitee, f"Nachricht {message}, manuell"
+        )
+
+
+def resolve_review(
+    state: State,
+    message: int,
+    decision: str,
+    *,
+    invitee: str | None,
+    persons: int | None,
+    answer: int | None,
+    source: str,
+    command: str,
+    move_to: str,
+) -> None:
+    """Store a staff decision on a set-aside message and owe its move to ``move_to`` (done by
+    ``move_pending``' caller: prüfen at once, else the next poll or prüfen). For „keine
+    Antwort“ the „prüfen“ mark the message put on the invitee is lifted: the earlier answer
+    (or „offen“) counts again."""
+    with state.transaction() as conn:
+        if decision == "keine":
+            conn.execute("DELETE FROM answers WHERE message = ? AND answer = 'pruefen'", (message,))
+        conn.execute(
+            "INSERT INTO review_decisions (message, decision, invitee, persons, answer, source, "
+            "decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (message, decision, invitee, persons, answer, source, now()),
+        )
+        conn.execute(
+            "UPDATE inbox_messages SET resolved_at = ?, move_to = ? WHERE id = ?",
+            (now(), move_to, message),
+        )
+        shown = {"keine": "keine Antwort"}.get(decision, decision)
+        detail = f"Nachricht {message}: {shown}" + (f", {persons} Personen" if persons else "")
+        State._audit(conn, command, "Prüfung entschieden", invitee, f"{detail} ({source})")
+
+
+def pending_moves(state: State) -> list[sqlite3.Row]:
+    return state.conn.execute(
+        "SELECT * FROM inbox_messages WHERE move_to IS NOT NULL ORDER BY id"
+    ).fetchall()
+
+
+def mark_moved_done(state: State, message: int, folder: str, *, command: str, detail: str) -> None:
+    with state.transaction() as conn:
+        conn.execute(
+            "UPDATE inbox_messages SET moved_to = ?, move_to = NULL WHERE id = ?", (folder, message)
+        )
+        State._audit(conn, command, "Nachricht verschoben", None, f"Nachricht {message}: {detail}")

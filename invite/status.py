@@ -43,6 +43,7 @@ from invite.state import (
     ensure_not_purged,
     invitee_notes,
     latest_answers,
+    open_reviews,
     record_answer,
     save_workbook_snapshot,
     set_invitee_note,
@@ -320,13 +321,7 @@ def load_facts(state: State, zone: ZoneInfo) -> list[Facts]:
 def load_reviews(state: State, zone: ZoneInfo) -> list[ReviewLine]:
     """Messages the inbox could not settle and nobody has resolved yet, oldest first
     (a bounce that names no invitee of the campaign is one of them)."""
-    marks = ", ".join("?" * len(REVIEW_KINDS))
-    rows = state.conn.execute(
-        f"SELECT * FROM inbox_messages WHERE (kind IN ({marks}) "
-        "OR (kind = 'bounce' AND invitee IS NULL)) AND resolved_at IS NULL "
-        "ORDER BY processed_at, id",
-        REVIEW_KINDS,
-    )
+    rows = open_reviews(state)
     return [
         ReviewLine(
             at=local_time(r["received_at"], zone) or local_time(r["processed_at"], zone),
