@@ -15,11 +15,11 @@ import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from invite.codes import format_code
-from invite.errors import InviteError
+from invite.errors import InviteError, Problem
 
 if TYPE_CHECKING:  # keep poll's import of attachment_summary light
     from invite.campaign import Campaign
@@ -635,3 +635,67 @@ def queue_lines(campaign: Campaign) -> list[str]:
         "(Blatt „Zu prüfen“, Spalte „Entscheidung“) und dann „invite status“."
     )
     return lines
+
+
+# -- decisions typed into the status workbook (taken in by `invite status`) ------------------
+
+
+@dataclass(frozen=True)
+class TakenDecision:
+    item: ReviewItem
+    choice: Choice
+    row: int
+    text: str
+
+
+def typed_decisions(
+    state: State, zone: ZoneInfo, where: str, typed: list[Any]
+) -> tuple[list[TakenDecision], list[Problem], list[str]]:
+    """Check the „Entscheidung“ cells (``status_workbook.TypedDecision``) of sheet „Zu prüfen“:
+    ``(decisions, problems, notices)``. Any problem refuses the whole workbook (nothing is
+    taken in, nothing overwritten); a decision on a message decided meanwhile is a notice."""
+    from invite.state import inbox_message
+
+    def lookup(who: str) -> Candidate | None:
+        return candidate(state, who)
+
+    decisions: list[TakenDecision] = []
+    problems: list[Problem] = []
+    notices: list[str] = []
+    seen: dict[int, int] = {}
+
+    def problem(cell: Any, text: str) -> Problem:
+        return Problem(where, text, sheet="Zu prüfen", row=cell.row, column="Entscheidung")
+
+    for cell in typed:
+        row = inbox_message(state, cell.item) if cell.item else None
+        if row is None:
+            text = "Die Zeile gehört zu keiner Nachricht (Spalte „Vorgang“ geändert?)."
+            problems.append(problem(cell, text))
+            continue
+        if cell.item in seen:
+            text = f"Vorgang {cell.item} steht doppelt (auch Zeile {seen[cell.item]})."
+            problems.append(problem(cell, text))
+            continue
+        seen[cell.item] = cell.row
+        if row["resolved_at"]:
+            notices.append(
+                f"Blatt „Zu prüfen“, Zeile {cell.row}: Die Nachricht ist schon entschieden "
+                f"(„invite prüfen“); „{cell.text}“ wurde nicht übernommen."
+            )
+            continue
+        try:
+            parsed = parse_decision(cell.text)
+        except ValueError as exc:
+            problems.append(problem(cell, f"{exc}."))
+            continue
+        if parsed.action in ("weiter", "ende"):
+            problems.append(problem(cell, f"„{cell.text}“ ist keine Entscheidung."))
+            continue
+        item = _item(state, row, zone)
+        choice = decide(item, parsed, lookup=lookup)
+        if choice.error:
+            problems.append(problem(cell, f"„{cell.text}“ – {choice.error}"))
+            continue
+        decisions.append(TakenDecision(item, choice, cell.row, cell.text))
+    return decisions, problems, notices

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from invite import review
 from invite.campaign import Campaign
 from invite.errors import InviteError
 from invite.rsvp import (
@@ -59,6 +60,7 @@ from invite.status_workbook import (
     lock_holder,
     read_back,
     read_only_texts,
+    read_review_decisions,
     write_status_workbook,
     written_cells,
 )
@@ -157,13 +159,19 @@ def _take_in_edits(
         {nr: f.cells for nr, f in found.items()},
         current,
     )
-    if report.problems:
-        lines = "\n".join(f"  – {p}" for p in report.problems)
+    decisions, decision_problems, decision_notices = review.typed_decisions(
+        state, zone, str(path), read_review_decisions(path)
+    )
+    problems = [*report.problems, *decision_problems]
+    if problems:
+        lines = "\n".join(f"  – {p}" for p in problems)
         raise InviteError(
             "Die Rückmeldeliste wurde von Hand geändert, und nicht jede Änderung ist eindeutig:\n"
             f"{lines}\n"
             "Es wurde nichts übernommen und nichts überschrieben. Bitte korrigieren Sie die "
-            "genannten Zellen (erlaubt im Status: zugesagt, abgesagt, unzustellbar, prüfen) und "
+            "genannten Zellen (erlaubt im Status: zugesagt, abgesagt, unzustellbar, prüfen; in "
+            "der Entscheidung: zusage, zusage 2, absage, unzustellbar, keine antwort, nr 17, "
+            "code K7Q2-M9XA) und "
             "starten Sie „invite status“ erneut. Wenn Ihre Änderungen verworfen werden dürfen, "
             "benennen Sie die Datei um."
         )
@@ -183,12 +191,25 @@ def _take_in_edits(
                 note=edit.note,
                 capacity=capacity,
             )
+    taken = [*report.edits]
+    for decision in decisions:  # through the one path of `invite prüfen` / `invite record`
+        settled = review.settle(
+            campaign, state, decision.item, decision.choice, source="tabelle", command=COMMAND
+        )
+        changes = [f"Entscheidung „{decision.text}“ (Blatt „Zu prüfen“, Zeile {decision.row})"]
+        taken.append(Edit(decision.choice.invitee or "–", None, None, "", "", tuple(changes)))
+        decision_notices.extend(settled.lines)
+    if decisions:
+        decision_notices.append(
+            "Entschiedene Nachrichten werden beim nächsten „invite poll“ (oder „invite prüfen“) "
+            f"im Postfach nach „{campaign.settings.imap.matched_folder}“ verschoben."
+        )
     backup = _keep_changed_copy(path)
     kept = (
         f"Die von Hand geänderte Fassung bleibt als „{backup.name}“ erhalten; übernommen werden "
-        "nur Status, Personen, Teilnehmende und Bemerkung."
+        "nur Status, Personen, Teilnehmende, Bemerkung und die Entscheidung auf „Zu prüfen“."
     )
-    return report.edits, [*_ignored_changes(snapshot.cells, found), kept]
+    return taken, [*decision_notices, *_ignored_changes(snapshot.cells, found), kept]
 
 
 def _keep_changed_copy(path: Path) -> Path:
@@ -331,6 +352,7 @@ def load_reviews(state: State, zone: ZoneInfo) -> list[ReviewLine]:
             reason=r["reason"],
             number=r["invitee"],
             folder=r["moved_to"] or r["folder"],
+            item=r["id"],
         )
         for r in rows
     ]

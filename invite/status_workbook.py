@@ -97,6 +97,8 @@ STATUS_COLOURS = {  # fill, font
 WAITING_FILL = "E2EFDA"
 ROW_LINE = Border(bottom=Side(style="thin", color="BFBFBF"))
 HEADER_FILL = "1F4E79"
+# Sheet „Zu prüfen“: staff type a decision (zusage 2, absage, nr 17 …) next to the Vorgang.
+REVIEW_DECISION_COLUMNS = ["Vorgang", "Entscheidung"]
 REVIEW_KINDS = {
     "unclear": "unklar",
     "unmatched": "nicht zugeordnet",
@@ -147,6 +149,7 @@ class ReviewLine:
     reason: str
     number: str | None
     folder: str
+    item: int = 0  # the message's row id: column „Vorgang“, ties a typed decision to it
 
 
 @dataclass(frozen=True)
@@ -521,6 +524,7 @@ def _write_reviews(
 ) -> None:
     ws = wb.create_sheet(SHEET_REVIEW)
     headers = ["Eingegangen", "Absender", "Betreff", "Grund", "Art", "Nr.", "Ordner"]
+    headers += REVIEW_DECISION_COLUMNS
     widths = [
         17,
         _fit((r.sender for r in reviews), 16, 34),
@@ -529,6 +533,8 @@ def _write_reviews(
         16,
         6,
         _fit((r.folder for r in reviews), 10, 30),
+        9,
+        18,
     ]
     _prepare_table(ws, widths, len(reviews), len(headers), stamp)
     ws.append(_header(ws, headers, styles))
@@ -553,6 +559,8 @@ def _write_reviews(
                     align=styles.centre,
                 ),
                 styles.cell(ws, r.folder, align=top),
+                styles.cell(ws, r.item, align=top),
+                None,  # „Entscheidung“: typed by staff, taken in by the next `invite status`
             ]
         )
 
@@ -771,3 +779,39 @@ def _number(value: Any) -> str | None:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
+
+
+@dataclass(frozen=True)
+class TypedDecision:
+    """A decision staff typed into column „Entscheidung“ of sheet „Zu prüfen“."""
+
+    row: int
+    item: int | None  # None: the „Vorgang“ cell was changed into something that is no id
+    text: str
+
+
+def read_review_decisions(path: Path) -> list[TypedDecision]:
+    """Non-empty „Entscheidung“ cells of sheet „Zu prüfen“ (none in a workbook written before
+    the column existed). Call after ``read_back`` has accepted the file as a workbook."""
+    try:
+        wb = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+    except OSError as exc:
+        raise _file_error(path, exc, reading=True) from None
+    try:
+        if SHEET_REVIEW not in wb.sheetnames:
+            return []
+        rows = wb[SHEET_REVIEW].iter_rows(values_only=True)
+        header = [str(v).strip() if v is not None else "" for v in next(rows, ())]
+        if not all(h in header for h in REVIEW_DECISION_COLUMNS):
+            return []
+        at_item, at_text = (header.index(h) for h in REVIEW_DECISION_COLUMNS)
+        found = []
+        for row_number, values in enumerate(rows, start=2):
+            values = tuple(values) + (None,) * (len(header) - len(values))
+            text = _text(values[at_text])
+            if text:
+                item = _number(values[at_item])
+                found.append(TypedDecision(row_number, int(item) if item else None, text))
+        return found
+    finally:
+        wb.close()

@@ -338,3 +338,72 @@ def test_decide_uses_the_mails_persons_as_default_and_checks_typed_ones() -> Non
 def test_single_keys_and_whole_lines_mean_the_same() -> None:
     for key, line in (("z", "zusage"), ("a", "absage"), ("k", "keine antwort"), ("s", "weiter")):
         assert review.parse_decision(key, keys=True) == review.parse_decision(line, keys=True)
+
+
+# -- decisions typed into the status workbook -------------------------------------------------
+
+
+def type_decisions(path: Path, by_sender: dict[str, str]) -> None:
+    """Staff open rsvp-status.xlsx, type into „Entscheidung“ on sheet „Zu prüfen“, save."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    ws = wb["Zu prüfen"]
+    header = [c.value for c in ws[1]]
+    sender, decision = header.index("Absender") + 1, header.index("Entscheidung") + 1
+    for row in range(2, ws.max_row + 1):
+        typed = by_sender.get(ws.cell(row, sender).value)
+        if typed is not None:
+            ws.cell(row, decision).value = typed
+    wb.save(path)
+
+
+def test_a_decision_typed_into_the_workbook_is_taken_in_and_moved_by_the_next_poll(
+    queue: Setup,
+) -> None:
+    campaign, account, corpus, env = queue.campaign, queue.account, queue.corpus, queue.env
+    first = run_invite("status", *queue.args, env=env)
+    assert first.code == 0, first.text
+    path = campaign.paths.status_workbook
+    type_decisions(path, {corpus.inv("4").email: "Zusage 2", "fremd@example.net": "nr 5 absage"})
+
+    taken = run_invite("status", *queue.args, env=env)  # offline: no IMAP in status
+
+    assert taken.code == 0, taken.text
+    assert "Entscheidung „Zusage 2“ (Blatt „Zu prüfen“" in taken.out
+    assert "beim nächsten „invite poll“" in taken.out
+    with campaign.open_state() as state:
+        answers = latest_answers(state)
+        assert (answers["4"]["answer"], answers["4"]["persons"]) == ("zusage", 2)
+        assert (answers["5"]["answer"], answers["5"]["source"]) == ("absage", "tabelle")
+        assert answers["4"]["source"] == "tabelle"
+        assert not review.load_queue(state, review.ZoneInfo("Europe/Berlin"))
+    assert {"r4@corpus.test", "r9@corpus.test"} <= ids_in(account, REVIEW)  # not moved yet
+
+    poll(campaign)
+
+    assert ids_in(account, REVIEW) == set()
+    assert {"r4@corpus.test", "r9@corpus.test"} <= ids_in(account, MATCHED)
+    listed = run_invite("prüfen", "--liste", *queue.args, env=env)
+    assert "Keine offenen Nachrichten" in listed.out
+
+
+def test_an_unclear_decision_word_is_refused_and_nothing_changes(queue: Setup) -> None:
+    campaign, corpus, env = queue.campaign, queue.corpus, queue.env
+    assert run_invite("status", *queue.args, env=env).code == 0
+    path = campaign.paths.status_workbook
+    type_decisions(path, {corpus.inv("4").email: "vielleicht", "fremd@example.net": "absage"})
+    before = path.read_bytes()
+
+    refused = run_invite("status", *queue.args, env=env)
+
+    assert refused.code == 1, refused.text
+    assert "Blatt „Zu prüfen“, Zeile 2, Spalte „Entscheidung“" in refused.err
+    assert "„vielleicht“ ist keine Entscheidung" in refused.err
+    assert "niemandem sicher zugeordnet" in refused.err  # an Absage needs a Nr. first
+    assert "nichts übernommen und nichts überschrieben" in refused.err
+    assert path.read_bytes() == before
+    with campaign.open_state() as state:
+        assert latest_answers(state)["4"]["answer"] == "pruefen"
+        assert "5" not in latest_answers(state)
+        assert len(review.load_queue(state, review.ZoneInfo("Europe/Berlin"))) == 2
