@@ -172,7 +172,7 @@ def _scrub_database(state: State, plan: PurgePlan) -> int:
         conn.execute("UPDATE deliveries SET recipient = '', error = NULL")
         conn.execute(
             "UPDATE inbox_messages SET sender = '', subject = '', evidence = '', reason = '', "
-            "message_id = NULL"
+            "attachments = '', message_id = NULL, move_to = NULL"
         )
         conn.execute("UPDATE answers SET participants = '', note = ''")
         conn.execute("DELETE FROM invitee_notes")
