@@ -276,6 +276,8 @@ def attachment_summary(report: AttachmentReport) -> str:
             fields.append(f"Namen „{form.namen}“")
         if form.bemerkungen:
             fields.append(f"Bemerkungen „{form.bemerkungen}“")
+        if getattr(form, "printed", False):
+            fields.append("ohne Formularfelder gedruckt: Kreuze nicht lesbar")
         parts.append(f"Formular „{form.filename}“: " + ", ".join(fields))
     for scan in report.scans:
         tick = {"ja": "Ja angekreuzt", "nein": "Nein angekreuzt"}.get(
