@@ -12,7 +12,7 @@ import errno
 import re
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +175,36 @@ def ask_yes_no(question: str) -> bool:
     """A German yes/no question (click.confirm would show an English [y/N])."""
     answer = click.prompt(f"{question} [j/N]", default="n", show_default=False)
     return answer.strip().lower() in ("j", "ja", "y", "yes")
+
+
+# -- the workbook follows every step that changes answers or deliveries ---------------------
+
+
+class WorkbookFollows:
+    """Set ``changed = False`` when the step turned out to change nothing (dry run …)."""
+
+    changed = True
+
+
+@contextlib.contextmanager
+def workbook_follows(campaign: Campaign) -> Iterator[WorkbookFollows]:
+    """Run a step, then bring rsvp-status.xlsx up to date — also when the step ends with exit
+    code 1 (problems reported). The refresh never changes the step's exit code."""
+    follows = WorkbookFollows()
+    try:
+        yield follows
+    except click.exceptions.Exit:
+        refresh_now(campaign, follows)
+        raise
+    refresh_now(campaign, follows)
+
+
+def refresh_now(campaign: Campaign, follows: WorkbookFollows | None = None) -> None:
+    from invite.status import refresh_workbook
+
+    if follows is None or follows.changed:
+        for line in refresh_workbook(campaign):
+            click.echo(line)
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -354,7 +384,7 @@ def _run_with_progress(run: Callable[..., Any], confirm: Callable[[Any], bool]) 
     "--resend-unknown", is_flag=True, help="Nachrichten mit unklarem Ausgang erneut senden."
 )
 def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
-    from invite.send import SendOptions, run_send
+    from invite.send import SendOptions
 
     yes = kwargs.pop("yes")
     options = SendOptions(
@@ -364,6 +394,15 @@ def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
         resend_unknown=kwargs.pop("resend_unknown"),
     )
     campaign = campaign_from(ctx, kwargs)
+    with workbook_follows(campaign) as follows:
+        follows.changed = not options.dry_run
+        _send(ctx, campaign, options, yes, follows)
+
+
+def _send(
+    ctx: click.Context, campaign: Campaign, options: Any, yes: bool, follows: WorkbookFollows
+) -> None:
+    from invite.send import run_send
 
     def confirm(plan: Any) -> bool:
         for inv, old in plan.new_address:
@@ -378,6 +417,7 @@ def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
     if plan.resolved:
         click.echo(f"Im Ordner Gesendet gefunden (gilt als gesendet): {len(plan.resolved)}")
     if result.cancelled:
+        follows.changed = False
         click.echo("Abgebrochen. Es wurde nichts gesendet.")
         ctx.exit(EXIT_PROBLEMS)
     ok = True
@@ -386,6 +426,7 @@ def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
         if plan.new_address:
             click.echo(f"Davon an eine neue Adresse (korrigiert): {len(plan.new_address)}")
     else:
+        follows.changed = follows.changed and bool(plan.resolved)
         click.echo("Keine Einladung offen: es gibt nichts zu senden.")
     click.echo(f"Übersprungen (bereits gesendet): {len(plan.already_sent)}")
     if plan.post_only:
@@ -413,7 +454,10 @@ def poll_cmd(ctx: click.Context, watch: bool, interval: float, **kwargs: Any) ->
     campaign = campaign_from(ctx, kwargs)
     review_folder = campaign.settings.imap.review_folder
     if not watch:
-        _poll_summary(poll.poll(campaign, ask_password=_ask_password()), review_folder)
+        summary = poll.poll(campaign, ask_password=_ask_password())
+        _poll_summary(summary, review_folder)
+        if summary.new:
+            refresh_now(campaign)
         return
     click.echo(f"Beobachte das Postfach „{campaign.settings.imap.folder}“. Beenden mit Strg+C.")
 
@@ -421,6 +465,8 @@ def poll_cmd(ctx: click.Context, watch: bool, interval: float, **kwargs: Any) ->
         if summary.new or summary.duplicates or summary.warnings:
             click.echo(f"[{_clock()}]")
             _poll_summary(summary, review_folder)
+        if summary.new:
+            refresh_now(campaign)
 
     def trouble(text: str) -> None:
         click.echo(f"[{_clock()}] {text}", err=True)
@@ -488,7 +534,7 @@ def status_cmd(ctx: click.Context, out: Path | None, **kwargs: Any) -> None:
 
 @step("record", "Antwort von Telefon, Fax oder persönlich eintragen (NR_ODER_CODE zusage|absage).")
 @click.argument("who", metavar="NR_ODER_CODE")
-@click.argument("answer", type=click.Choice(["zusage", "absage"], case_sensitive=False))
+@click.argument("answer", metavar="zusage|absage")
 @click.option("--personen", type=click.IntRange(min=0, max=1000), help="Anzahl Personen.")
 @click.option("--notiz", default="", help="Bemerkung, z. B. „per Telefon“.")
 def record_cmd(
@@ -501,9 +547,11 @@ def record_cmd(
 ) -> None:
     from invite.record import confirmation_lines, record_manual
 
-    result = record_manual(campaign_from(ctx, kwargs), who, answer, persons=personen, note=notiz)
+    campaign = campaign_from(ctx, kwargs)
+    result = record_manual(campaign, who, answer, persons=personen, note=notiz)
     for line in confirmation_lines(result):
         click.echo(line)
+    refresh_now(campaign)
 
 
 @step("prüfen", "Zurückgestellte Antworten im Terminal entscheiden, eine Taste je Nachricht.")
@@ -584,7 +632,7 @@ cli.add_command(_alias, "pruefen")
     help="Erinnerungsbriefe für einen Drucker ohne beidseitigen Druck (ohne leere Rückseiten).",
 )
 def remind_cmd(ctx: click.Context, **kwargs: Any) -> None:
-    from invite.remind import RemindOptions, run_remind
+    from invite.remind import RemindOptions
 
     yes = kwargs.pop("yes")
     options = RemindOptions(
@@ -595,6 +643,15 @@ def remind_cmd(ctx: click.Context, **kwargs: Any) -> None:
         simplex=kwargs.pop("simplex"),
     )
     campaign = campaign_from(ctx, kwargs)
+    with workbook_follows(campaign) as follows:
+        follows.changed = not options.dry_run
+        _remind(ctx, campaign, options, yes, follows)
+
+
+def _remind(
+    ctx: click.Context, campaign: Campaign, options: Any, yes: bool, follows: WorkbookFollows
+) -> None:
+    from invite.remind import run_remind
 
     def confirm(plan: Any) -> bool:
         if plan.post_open and not options.dry_run:
@@ -606,12 +663,14 @@ def remind_cmd(ctx: click.Context, **kwargs: Any) -> None:
     result = _run_with_progress(lambda **ui: run_remind(campaign, options, **ui), confirm)
     plan = result.plan
     if result.cancelled:
+        follows.changed = False
         click.echo("Abgebrochen. Es wurde nichts gesendet und nichts gedruckt.")
         ctx.exit(EXIT_PROBLEMS)
     ok = True
     if plan.to_send:
         ok = _delivery_summary(result.delivery, "Erinnerungen gesendet")
     elif not plan.post_open:
+        follows.changed = False
         click.echo("Niemand ist offen und noch nicht erinnert: es gibt nichts zu senden.")
     if result.letters is not None:
         click.echo(

@@ -19,7 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from invite.campaign import Campaign
-from invite.errors import InviteError
+from invite.errors import EXIT_USAGE, InviteError
 from invite.participants import LIST_WRITTEN, PARTICIPANT_LIST
 from invite.rsvp import CONFIRMED, STATUSES, overview, status_rows
 from invite.state import PURGED_KEY, State, exclusive, now
@@ -96,14 +96,18 @@ def run_purge(
     now_local = now_local or dt.datetime.now(zone).replace(tzinfo=None)
     data = campaign.paths.data
     if not (data / "invite.sqlite").is_file():
-        raise InviteError(f"Im Datenordner „{data}“ gibt es keine Kampagnendaten zum Löschen.")
+        raise InviteError(
+            f"Im Datenordner „{data}“ gibt es keine Kampagnendaten zum Löschen.",
+            exit_code=EXIT_USAGE,
+        )
     with exclusive(data, COMMAND), campaign.open_state() as state:
         plan = plan_purge(campaign, state, now_local)
         if plan.too_early and not force:
             raise InviteError(
                 "Die Veranstaltung ist noch nicht vorbei (Ende: "
                 f"{plan.event_end:%d.%m.%Y %H:%M} Uhr). Personenbezogene Daten werden erst danach "
-                "gelöscht. Wenn es wirklich jetzt sein muss: „invite purge --force“."
+                "gelöscht. Wenn es wirklich jetzt sein muss: „invite purge --force“.",
+                exit_code=EXIT_USAGE,
             )
         if not confirm(plan):
             raise InviteError("Abgebrochen. Es wurde nichts gelöscht.")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from invite.campaign import Campaign
 from invite.contacts import Invitee
 from invite.errors import EXIT_USAGE, InviteError
+from invite.plurals import count, plural
 from invite.state import (
     AnswerRecord,
     State,
@@ -16,6 +17,7 @@ from invite.state import (
 )
 
 COMMAND = "record"
+ANSWERS = ("zusage", "absage")
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,14 @@ def record_manual(
     campaign: Campaign, who: str, answer: str, *, persons: int | None = None, note: str = ""
 ) -> RecordResult:
     """Record a Zusage/Absage (source ``manuell``) for the invitee with this Nr. or code."""
-    answer = answer.lower()
-    if answer not in ("zusage", "absage"):
-        raise InviteError(f"„{answer}“: bitte zusage oder absage angeben.", exit_code=EXIT_USAGE)
+    word = answer.strip().lower()
+    if word not in ANSWERS:
+        raise InviteError(
+            f"„{answer}“ lässt sich nicht als Antwort eintragen. Erlaubt sind „zusage“ und "
+            "„absage“, zum Beispiel: invite record 12 zusage --personen 2",
+            exit_code=EXIT_USAGE,
+        )
+    answer = word
     with campaign.open_state() as state:
         ensure_not_purged(state)
         invitee = find_invitee(state, who)
@@ -107,7 +114,9 @@ def find_invitee(state: State, who: str) -> Invitee:
     if invitee is None:
         raise InviteError(
             f"„{who}“ ist weder eine Nr. noch ein Code einer Einladung dieser Kampagne. "
-            "Nr. und Code stehen in der Rückmeldeliste (invite status)."
+            "Erlaubt ist die Nr. aus der Kontaktliste (z. B. 12) oder der Anmeldecode aus dem "
+            "Brief (z. B. K7Q2-M9XA); beide stehen auch in der Rückmeldeliste.",
+            exit_code=EXIT_USAGE,
         )
     removed = state.conn.execute(
         "SELECT removed_at FROM invitees WHERE number = ?", (invitee.number,)
@@ -115,7 +124,8 @@ def find_invitee(state: State, who: str) -> Invitee:
     if removed:
         raise InviteError(
             f"Nr. {invitee.number} ({invitee.display_name}) steht nicht mehr in der Kontaktliste. "
-            "Bitte wieder aufnehmen, dann die Antwort eintragen."
+            "Bitte wieder aufnehmen, dann die Antwort eintragen.",
+            exit_code=EXIT_USAGE,
         )
     return invitee
 
@@ -150,19 +160,25 @@ def confirmation_lines(result: RecordResult) -> list[str]:
         if result.waiting_total and result.capacity:
             free = max(result.capacity - result.persons_confirmed, 0)
             lines.append(
-                f"Es sind {free} Plätze frei; auf der Warteliste stehen {result.waiting_total} "
-                "Zusage(n). Wer nachrücken soll, bitte mit „invite record NR zusage“ eintragen."
+                f"{plural(free, 'Frei ist', 'Frei sind')} {count(free, 'Platz', 'Plätze')}; "
+                f"auf der Warteliste {plural(result.waiting_total, 'steht', 'stehen')} "
+                f"{count(result.waiting_total, 'Zusage', 'Zusagen')}. Wer nachrücken soll, "
+                "bitte mit „invite record NR zusage“ eintragen."
             )
         return lines
     persons = rec.persons or 1
-    text = "1 Person" if persons == 1 else f"{persons} Personen"
+    text = count(persons, "Person", "Personen")
     if rec.waiting_list:
         return [
             f"Zusage eingetragen für {who}: {text}.",
-            f"Der Saal ist voll ({result.capacity} Plätze, {result.persons_confirmed} zugesagt): "
+            f"Der Saal ist voll ({count(result.capacity, 'Platz', 'Plätze')}, "
+            f"{result.persons_confirmed} zugesagt): "
             f"Die Zusage steht auf der Warteliste, Platz {result.waiting_position}.",
         ]
     line = f"Zusage eingetragen für {who}: {text}."
     if result.capacity:
-        line += f" Zugesagt sind jetzt {result.persons_confirmed} von {result.capacity} Plätzen."
+        line += (
+            f" Zugesagt {plural(result.persons_confirmed, 'ist', 'sind')} jetzt "
+            f"{result.persons_confirmed} von {count(result.capacity, 'Platz', 'Plätzen')}."
+        )
     return [line]

@@ -117,7 +117,8 @@ def read_pdf(path_kind: str, invitee: Invitee, campaign: Campaign) -> bytes:
     except OSError as exc:
         raise InviteError(
             f"{what} für Nr. {invitee.number} fehlt oder ist nicht lesbar ({path}: "
-            f"{exc.strerror}). Bitte „invite letters“ ausführen."
+            f"{exc.strerror}). Bitte „invite letters“ ausführen.",
+            exit_code=2,
         ) from None
 
 
@@ -158,7 +159,8 @@ class InvitationComposer:
                 data = path.read_bytes()
             except OSError as exc:
                 raise InviteError(
-                    f"Programm fehlt ({path}: {exc.strerror}). Bitte „invite letters“ ausführen."
+                    f"Programm fehlt ({path}: {exc.strerror}). Bitte „invite letters“ ausführen.",
+                    exit_code=2,
                 ) from None
             self._programme[name] = encode_attachment(Attachment(name, data))
         return self._programme[name]

@@ -919,7 +919,8 @@ def ensure_not_purged(state: State) -> None:
         day = dt.datetime.fromisoformat(row[0]).astimezone().strftime("%d.%m.%Y")
         raise InviteError(
             f"Die personenbezogenen Daten dieser Kampagne wurden am {day} gelöscht "
-            "(„invite purge“). Es werden keine neuen Listen mehr erzeugt."
+            "(„invite purge“). Es werden keine neuen Listen mehr erzeugt.",
+            exit_code=2,
         )
 
 

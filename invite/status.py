@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from invite import review
 from invite.campaign import Campaign
 from invite.errors import InviteError
+from invite.plurals import count
 from invite.rsvp import (
     STATUSES,
     Answer,
@@ -56,11 +57,12 @@ from invite.status_workbook import (
     AuditLine,
     ReviewLine,
     WorkbookContent,
+    WorkbookOpen,
     file_digest,
-    lock_holder,
     read_back,
     read_only_texts,
     read_review_decisions,
+    refuse_if_open_elsewhere,
     write_status_workbook,
     written_cells,
 )
@@ -68,6 +70,10 @@ from invite.status_workbook import (
 COMMAND = "status"
 REVIEW_KINDS = ("unclear", "unmatched", "rejected")
 STATUS_LOCK = ".status.lock"
+
+
+class UnclearEdits(InviteError):
+    """Staff changed the workbook in a way the tool cannot take in: it is not overwritten."""
 
 
 @dataclass
@@ -125,13 +131,7 @@ def _take_in_edits(
     state: State, campaign: Campaign, path: Path, zone: ZoneInfo
 ) -> tuple[list[Edit], list[str]]:
     """Record what staff changed in the workbook since the tool wrote it; refuse the unclear."""
-    lock = lock_holder(path)
-    if lock is not None:
-        raise InviteError(
-            f"Die Rückmeldeliste „{path}“ ist gerade in Excel oder LibreOffice geöffnet "
-            f"(Sperrdatei „{lock}“). Bitte speichern und schließen Sie sie und starten Sie "
-            "„invite status“ erneut. Es wurde nichts überschrieben."
-        )
+    refuse_if_open_elsewhere(path)
     digest = file_digest(path)
     if digest is None:
         return [], []
@@ -165,7 +165,7 @@ def _take_in_edits(
     problems = [*report.problems, *decision_problems]
     if problems:
         lines = "\n".join(f"  – {p}" for p in problems)
-        raise InviteError(
+        raise UnclearEdits(
             "Die Rückmeldeliste wurde von Hand geändert, und nicht jede Änderung ist eindeutig:\n"
             f"{lines}\n"
             "Es wurde nichts übernommen und nichts überschrieben. Bitte korrigieren Sie die "
@@ -365,6 +365,36 @@ def _audit_lines(state: State, zone: ZoneInfo) -> Iterator[AuditLine]:
         )
 
 
+# -- keeping the workbook current after every step --------------------------------------------
+
+
+def refresh_workbook(campaign: Campaign, *, today: dt.date | None = None) -> list[str]:
+    """Bring ``rsvp-status.xlsx`` up to date after a step that changed answers or deliveries.
+
+    The one rule for every such step (send, remind, poll, record, prüfen): the same
+    `write_status` as `invite status`, staff edits taken in first. It never fails the step:
+    when the workbook is open in Excel/LibreOffice, holds unclear edits or cannot be written,
+    it is left as it is and the German lines returned say so and what to do.
+    """
+    try:
+        result = write_status(campaign, today=today)
+    except WorkbookOpen as exc:
+        return [
+            f"Hinweis: Die Rückmeldeliste „{exc.path.name}“ ist gerade in Excel oder "
+            "LibreOffice geöffnet und wurde nicht aktualisiert. Sie wird aktualisiert, sobald "
+            "sie geschlossen ist und „invite status“ läuft."
+        ]
+    except UnclearEdits:
+        return [
+            "Hinweis: Die Rückmeldeliste wurde nicht aktualisiert: Sie enthält Änderungen von "
+            "Hand, die nicht eindeutig sind, und wird deshalb nicht überschrieben. "
+            "„invite status“ nennt die Zellen, die zu korrigieren sind."
+        ]
+    except InviteError as exc:
+        return [f"Hinweis: Die Rückmeldeliste wurde nicht aktualisiert. {exc}"]
+    return [f"Rückmeldeliste aktualisiert: {result.path}", *_edit_lines(result)]
+
+
 # -- summary ----------------------------------------------------------------------------------
 
 
@@ -373,22 +403,29 @@ def summary_lines(result: StatusResult) -> list[str]:
     ov = result.overview
     lines = [f"Rückmeldeliste geschrieben: {result.path}"]
     counts = ", ".join(f"{ov.counts[s]} {s}" for s in STATUSES if ov.counts[s])
-    lines.append(f"  {ov.invitees} Eingeladene: {counts or 'keine'}")
-    persons = f"  Zugesagt: {ov.persons_confirmed} Personen"
+    lines.append(f"  {count(ov.invitees, 'Eingeladene', 'Eingeladene')}: {counts or 'keine'}")
+    persons = f"  Zugesagt: {count(ov.persons_confirmed, 'Person', 'Personen')}"
     if ov.capacity:
-        persons += f" (Saal: {ov.capacity} Plätze, {ov.free_places} frei)"
+        persons += f" (Saal: {count(ov.capacity, 'Platz', 'Plätze')}, {ov.free_places} frei)"
     lines.append(persons)
     if ov.waiting_invitees:
         lines.append(
-            f"  Warteliste: {ov.waiting_invitees} Zusage(n) mit {ov.waiting_persons} Personen "
-            "– der Saal ist voll."
+            f"  Warteliste: {count(ov.waiting_invitees, 'Zusage', 'Zusagen')} mit "
+            f"{count(ov.waiting_persons, 'Person', 'Personen')} – der Saal ist voll."
         )
     if ov.review_items:
         lines.append(
-            f"  {ov.review_items} Nachricht(en) zu prüfen (Blatt „Zu prüfen“ in der Tabelle)."
+            f"  {count(ov.review_items, 'Nachricht', 'Nachrichten')} zu prüfen "
+            "(Blatt „Zu prüfen“ in der Tabelle)."
         )
     deadline = deadline_text(ov.days_left, ov.deadline)
     lines.append(f"  {deadline[0].upper()}{deadline[1:]}.")
+    lines.extend(_edit_lines(result))
+    return lines
+
+
+def _edit_lines(result: StatusResult) -> list[str]:
+    lines = []
     if result.taken_in:
         lines.append("Aus der Tabelle übernommen (als Antwort „tabelle“):")
         lines.extend(f"  – Nr. {e.number}: {', '.join(e.changes)}" for e in result.taken_in)

@@ -69,7 +69,7 @@ def test_init_creates_campaign_and_refuses_to_overwrite(tmp_path: Path) -> None:
     check = run_invite("--campaign", str(target), "check", "--contacts", "contacts.xlsx.example")
     assert check.code == 0, check.text
     again = run_invite("init", str(target))
-    assert again.code == 1 and "existiert bereits" in again.err
+    assert again.code == 2 and "existiert bereits" in again.err  # an operator error
 
 
 def _campaign_copy(tmp_path: Path) -> Path:

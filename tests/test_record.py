@@ -51,7 +51,7 @@ def test_zusage_by_number_is_recorded_as_manual_with_time_note_and_history(
     )
     with State.open(campaign.paths.data) as state:
         answer = latest_answers(state)["5"]
-        audit = state.audit_log()[-1]
+        audit = [a for a in state.audit_log() if a["command"] == "record"][-1]
     assert (answer["answer"], answer["persons"], answer["note"], answer["source"]) == (
         "zusage",
         2,
@@ -66,7 +66,9 @@ def test_zusage_by_number_is_recorded_as_manual_with_time_note_and_history(
     )
     assert "über manuell" in audit["detail"]
 
-    ws = load_workbook(write_status(campaign).path)["Einladungen"]
+    # The workbook follows at once: no separate „invite status“ needed.
+    assert f"Rückmeldeliste aktualisiert: {campaign.paths.status_workbook}" in result.out
+    ws = load_workbook(campaign.paths.status_workbook)["Einladungen"]
     row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == 5)
     assert row[7:9] == ("zugesagt", 2) and row[11] == "manuell" and row[13] == "per Telefon"
     assert isinstance(row[10], dt.datetime)
@@ -86,8 +88,9 @@ def test_absage_by_code_as_printed_or_typed_loosely(campaign: Campaign) -> None:
 def test_unknown_number_or_code_is_a_german_error(campaign: Campaign) -> None:
     for who in ("999", "K7Q2-M9XA", "Müller"):
         result = cli(campaign, who, "zusage")
-        assert result.code == 1, result.text
+        assert result.code == 2, result.text  # an operator error, not a problem in the data
         assert f"Fehler: „{who}“ ist weder eine Nr. noch ein Code" in result.err
+        assert "Erlaubt ist die Nr. aus der Kontaktliste" in result.err
         assert "Traceback" not in result.text
     with State.open(campaign.paths.data) as state:
         assert latest_answers(state) == {}
@@ -99,7 +102,10 @@ def test_wrong_combinations_are_usage_errors(campaign: Campaign) -> None:
     zero = cli(campaign, "1", "zusage", "--personen", "0")
     assert zero.code == 2 and "mindestens 1 Person" in zero.err
     bad = cli(campaign, "1", "vielleicht")
-    assert bad.code == 2 and "Fehler:" in bad.err
+    assert bad.code == 2 and "Fehler: „vielleicht“ lässt sich nicht als Antwort eintragen" in bad.err
+    assert "Erlaubt sind „zusage“ und „absage“" in bad.err
+    assert "Ungültiger Wert" not in bad.err and "{zusage|absage}" not in bad.err
+    assert cli(campaign, "1", "ZUSAGE").code == 0  # the word in any case
 
 
 def test_beyond_capacity_goes_on_the_waiting_list_and_an_absage_frees_places(
@@ -123,7 +129,7 @@ def test_beyond_capacity_goes_on_the_waiting_list_and_an_absage_frees_places(
     freed = record_manual(campaign, "1", "absage")
     lines = confirmation_lines(freed)
     assert lines[0].startswith("Absage eingetragen für Nr. 1")
-    assert "Es sind 2 Plätze frei; auf der Warteliste stehen 1 Zusage(n)" in lines[1]
+    assert "Frei sind 2 Plätze; auf der Warteliste steht 1 Zusage." in lines[1]
 
 
 def test_an_invitee_removed_from_the_list_cannot_answer(campaign: Campaign) -> None:

@@ -414,7 +414,7 @@ def test_cli_writes_to_out_and_prints_a_german_summary(campaign: Campaign, tmp_p
     assert f"Rückmeldeliste geschrieben: {out}" in result.out
     assert "25 Eingeladene: 15 nicht versendet, 3 offen, 2 zugesagt" in result.out
     assert "Zugesagt: 3 Personen (Saal: 120 Plätze, 117 frei)" in result.out
-    assert "4 Nachricht(en) zu prüfen" in result.out
+    assert "4 Nachrichten zu prüfen" in result.out
     assert out.is_file()
 
 
