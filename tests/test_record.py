@@ -15,7 +15,6 @@ from invite.codes import format_code
 from invite.errors import InviteError
 from invite.record import confirmation_lines, record_manual
 from invite.state import State, latest_answers
-from invite.status import write_status
 
 
 @pytest.fixture
@@ -102,7 +101,9 @@ def test_wrong_combinations_are_usage_errors(campaign: Campaign) -> None:
     zero = cli(campaign, "1", "zusage", "--personen", "0")
     assert zero.code == 2 and "mindestens 1 Person" in zero.err
     bad = cli(campaign, "1", "vielleicht")
-    assert bad.code == 2 and "Fehler: „vielleicht“ lässt sich nicht als Antwort eintragen" in bad.err
+    assert (
+        bad.code == 2 and "Fehler: „vielleicht“ lässt sich nicht als Antwort eintragen" in bad.err
+    )
     assert "Erlaubt sind „zusage“ und „absage“" in bad.err
     assert "Ungültiger Wert" not in bad.err and "{zusage|absage}" not in bad.err
     assert cli(campaign, "1", "ZUSAGE").code == 0  # the word in any case
