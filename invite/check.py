@@ -79,12 +79,33 @@ def _undeliverable(file: str, invitees: list[Invitee]) -> list[Problem]:
             problems.append(
                 Problem(
                     file,
-                    f"E-Mail-Adresse {inv.email} ist nicht zustellbar: {exc}",
+                    f"E-Mail-Adresse {inv.email} ist nicht zustellbar: "
+                    f"{undeliverable_reason(exc, inv.email)}",
                     row=inv.row,
                     column="E-Mail",
                 )
             )
     return problems
+
+
+def undeliverable_reason(exc: Exception, address: str) -> str:
+    """email-validator's English reason in German (staff never see the library's words)."""
+    from email_validator import EmailSyntaxError
+
+    domain = address.rpartition("@")[2]
+    text = str(exc)
+    if isinstance(exc, EmailSyntaxError):
+        return "Die Adresse ist so nicht gültig (Schreibweise prüfen)."
+    if "does not exist" in text:
+        return f"Die Domain „{domain}“ gibt es laut DNS nicht (Tippfehler?)."
+    if "does not accept email" in text:
+        return f"Die Domain „{domain}“ nimmt laut DNS keine E-Mails an."
+    if "does not send email" in text:
+        return f"Die Domain „{domain}“ sendet und empfängt laut DNS keine E-Mails."
+    return (
+        f"Für die Domain „{domain}“ kam keine eindeutige Antwort aus dem DNS "
+        "(Zeitüberschreitung oder keine Internetverbindung). Bitte später erneut prüfen."
+    )
 
 
 def _check_signature(campaign: Campaign) -> None:

@@ -20,6 +20,7 @@ import click
 
 from invite.campaign import Campaign, ContactErrors, problems_text
 from invite.errors import EXIT_PROBLEMS, EXIT_USAGE, InviteError
+from invite.plurals import count, plural
 
 # -- German help and usage texts ------------------------------------------------------------
 
@@ -224,7 +225,10 @@ def check_cmd(ctx: click.Context, deliverability: bool, **kwargs: Any) -> None:
     for notice in report.notices:
         click.echo(f"Hinweis: {notice}")
     if report.errors:
-        click.echo(f"{len(report.errors)} Fehler in der Kontaktliste gefunden:", err=True)
+        click.echo(
+            f"{count(len(report.errors), 'Fehler', 'Fehler')} in der Kontaktliste gefunden:",
+            err=True,
+        )
         click.echo(problems_text(report.errors), err=True)
         click.echo("Bitte korrigieren Sie die Liste. Es wurde nichts erzeugt.", err=True)
         ctx.exit(EXIT_PROBLEMS)
@@ -262,8 +266,9 @@ def letters_cmd(ctx: click.Context, only: tuple[str, ...], simplex: bool, **kwar
             )
     skipped = report.letters_skipped + report.forms_skipped
     click.echo(
-        f"{report.letters_written} Briefe und {report.forms_written} Anmeldeformulare "
-        f"geschrieben, {skipped} Dateien unverändert übersprungen "
+        f"{count(report.letters_written, 'Brief', 'Briefe')} und "
+        f"{count(report.forms_written, 'Anmeldeformular', 'Anmeldeformulare')} geschrieben, "
+        f"{count(skipped, 'Datei', 'Dateien')} unverändert übersprungen "
         f"({report.invitees} Eingeladene)."
     )
     click.echo(f"Briefe: {paths.letters}")
@@ -273,7 +278,8 @@ def letters_cmd(ctx: click.Context, only: tuple[str, ...], simplex: bool, **kwar
     if report.print_batch is not None:
         what = "neu" if report.print_batch_new else "unverändert"
         click.echo(
-            f"Druckstapel ({what}, {report.print_batch_count} Briefe für den Postversand): "
+            f"Druckstapel ({what}, {count(report.print_batch_count, 'Brief', 'Briefe')} für den "
+            f"Postversand): "
             f"{report.print_batch}"
         )
     else:
@@ -289,12 +295,26 @@ def _names(invitees: list[Any], shown: int = 5) -> str:
     return names + (f" und {more} weitere" if more > 0 else "")
 
 
-def _confirm_batch(what: str, invitees: list[Any], *, yes: bool, dry_run: bool) -> bool:
-    """Say how many emails go to whom; without --yes ask, and refuse without a terminal."""
+def _confirm_batch(
+    what: tuple[str, str],
+    invitees: list[Any],
+    *,
+    yes: bool,
+    dry_run: bool,
+    then: tuple[str, ...] = (),
+) -> bool:
+    """Say how many emails go to whom (then what else the batch does); without --yes ask,
+    and refuse without a terminal. ``what`` is the word for one and for several."""
+    n = len(invitees)
     if dry_run:
-        click.echo(f"Probelauf: {len(invitees)} {what} werden nur als Datei abgelegt.")
+        click.echo(
+            f"Probelauf: {count(n, *what)} {plural(n, 'wird', 'werden')} nur als Datei abgelegt."
+        )
         return True
-    click.echo(f"{len(invitees)} {what} gehen an: {_names(invitees)}")
+    if invitees:
+        click.echo(f"{count(n, *what)} {plural(n, 'geht', 'gehen')} an: {_names(invitees)}")
+    for line in then:
+        click.echo(line)
     if yes:
         return True
     if not sys.stdin.isatty():
@@ -315,7 +335,8 @@ def _delivery_summary(delivery: Any, sent_label: str) -> bool:
     """Print what happened; True when everything went through."""
     if delivery.outbox is not None:
         click.echo(
-            f"Probelauf: {len(delivery.previewed)} Nachrichten als .eml abgelegt in "
+            f"Probelauf: {count(len(delivery.previewed), 'Nachricht', 'Nachrichten')} als .eml "
+            "abgelegt in "
             f"„{delivery.outbox / 'new'}“. Es wurde nichts gesendet."
         )
     else:
@@ -410,7 +431,9 @@ def _send(
                 f"Neue Adresse: Nr. {inv.number} {inv.display_name} – die Einladung ging an "
                 f"<{old}>, jetzt noch einmal an <{inv.email}>."
             )
-        return _confirm_batch("Einladungen", plan.to_send, yes=yes, dry_run=options.dry_run)
+        return _confirm_batch(
+            ("Einladung", "Einladungen"), plan.to_send, yes=yes, dry_run=options.dry_run
+        )
 
     result = _run_with_progress(lambda **ui: run_send(campaign, options, **ui), confirm)
     plan = result.plan
@@ -506,7 +529,7 @@ def _poll_summary(summary: Any, review_folder: str) -> None:
         ("Automatische Antworten (nicht gezählt)", summary.autoreplies),
         ("Zurückgestellt (beschädigt, zu groß …)", summary.rejected),
     ]
-    click.echo(f"{summary.new} neue Nachricht{'en' if summary.new != 1 else ''} verarbeitet:")
+    click.echo(f"{count(summary.new, 'neue Nachricht', 'neue Nachrichten')} verarbeitet:")
     for label, value in lines:
         click.echo(f"  {label}: {value}")
     if summary.duplicates:
@@ -514,7 +537,10 @@ def _poll_summary(summary: Any, review_folder: str) -> None:
     if summary.confirmations:
         click.echo(f"Anmeldebestätigungen gesendet: {summary.confirmations}")
     if summary.set_aside:
-        click.echo(f"Bitte {summary.set_aside} Nachricht(en) im Ordner „{review_folder}“ ansehen.")
+        click.echo(
+            f"Bitte {count(summary.set_aside, 'Nachricht', 'Nachrichten')} im Ordner "
+            f"„{review_folder}“ ansehen."
+        )
 
 
 @step("status", "Rückmeldeliste (Excel) schreiben und Zusammenfassung zeigen.")
@@ -654,11 +680,19 @@ def _remind(
     from invite.remind import run_remind
 
     def confirm(plan: Any) -> bool:
+        then: tuple[str, ...] = ()
         if plan.post_open and not options.dry_run:
-            click.echo(
-                f"Dazu werden {len(plan.post_open)} Erinnerungsbriefe für die Post erstellt."
-            )
-        return _confirm_batch("Erinnerungen", plan.to_send, yes=yes, dry_run=options.dry_run)
+            letters = count(len(plan.post_open), "Erinnerungsbrief", "Erinnerungsbriefe")
+            lead = "Dazu " if plan.to_send else ""
+            verb = plural(len(plan.post_open), "wird", "werden")
+            then = (f"{lead or 'Es '}{verb} {letters} für die Post erstellt.",)
+        return _confirm_batch(
+            ("Erinnerung", "Erinnerungen"),
+            plan.to_send,
+            yes=yes,
+            dry_run=options.dry_run,
+            then=then,
+        )
 
     result = _run_with_progress(lambda **ui: run_remind(campaign, options, **ui), confirm)
     plan = result.plan
@@ -674,11 +708,13 @@ def _remind(
         click.echo("Niemand ist offen und noch nicht erinnert: es gibt nichts zu senden.")
     if result.letters is not None:
         click.echo(
-            f"Erinnerungsbriefe zum Drucken: {result.letters} ({len(plan.post_open)} Briefe)"
+            f"Erinnerungsbriefe zum Drucken: {result.letters} "
+            f"({count(len(plan.post_open), 'Brief', 'Briefe')})"
         )
     elif plan.post_open:
         click.echo(
-            f"Probelauf: {len(plan.post_open)} Erinnerungsbriefe wären zu drucken, für "
+            f"Probelauf: {count(len(plan.post_open), 'Erinnerungsbrief', 'Erinnerungsbriefe')} "
+            f"{plural(len(plan.post_open), 'wäre', 'wären')} zu drucken, für "
             + ", ".join(f"Nr. {inv.number} {inv.display_name}" for inv in plan.post_open)
             + ". Es wurde kein Brief geschrieben."
         )
@@ -698,11 +734,14 @@ def participants_cmd(ctx: click.Context, out: Path | None, **kwargs: Any) -> Non
 
     result = write_participant_list(campaign_from(ctx, kwargs), out)
     click.echo(
-        f"Teilnehmerliste geschrieben: {result.path} ({result.attendees} Personen aus "
-        f"{result.invitees} Zusagen)."
+        f"Teilnehmerliste geschrieben: {result.path} "
+        f"({count(result.attendees, 'Person', 'Personen')} aus "
+        f"{count(result.invitees, 'Zusage', 'Zusagen')})."
     )
     if result.waiting:
-        click.echo(f"Nicht auf der Liste: {result.waiting} Zusage(n) auf der Warteliste.")
+        click.echo(
+            f"Nicht auf der Liste: {count(result.waiting, 'Zusage', 'Zusagen')} auf der Warteliste."
+        )
     if result.to_check:
         click.echo(
             "Bitte die Namen prüfen (in der Liste rot markiert): Nr. " + ", ".join(result.to_check)

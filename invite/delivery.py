@@ -22,6 +22,7 @@ from invite.campaign import Campaign
 from invite.contacts import Invitee
 from invite.errors import InviteError
 from invite.message import MailMessage, envelope_address, new_message_id
+from invite.plurals import count
 from invite.sent_folder import SentFolder
 from invite.settings import Settings
 from invite.smtp import (
@@ -252,7 +253,8 @@ def deliver(
             elif pending:
                 delay = delays.pop(0)
                 say(
-                    f"{len(pending)} Nachricht(en) vom Server vorübergehend abgelehnt – "
+                    f"{count(len(pending), 'Nachricht', 'Nachrichten')} vom Server "
+                    f"vorübergehend abgelehnt – "
                     f"neuer Versuch in {delay:g} s."
                 )
                 time.sleep(delay)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from invite.campaign import Campaign
 from invite.errors import EXIT_USAGE, InviteError
 from invite.participants import LIST_WRITTEN, PARTICIPANT_LIST
+from invite.plurals import count
 from invite.rsvp import CONFIRMED, STATUSES, overview, status_rows
 from invite.state import PURGED_KEY, State, exclusive, now
 
@@ -136,8 +137,8 @@ def _generated_files(campaign: Campaign, state: State) -> list[Path]:
         files.append(Path(path))
     unique: list[Path] = []
     for f in files:
-        if f not in unique:
-            unique.append(f)
+        if f not in unique and (f.exists() or f.is_symlink()):
+            unique.append(f)  # only what is there: the count announced is the count deleted
     return unique
 
 
@@ -191,8 +192,8 @@ def _scrub_database(state: State, plan: PurgePlan) -> int:
             COMMAND,
             "Personenbezogene Daten gelöscht",
             None,
-            f"{plan.invitees} Eingeladene, {plan.persons_confirmed} Personen zugesagt, "
-            f"{len(plan.files)} Dateien/Ordner; Zählungen und Verlauf bleiben",
+            f"{plan.invitees} Eingeladene, {count(plan.persons_confirmed, 'Person', 'Personen')} "
+            f"zugesagt, {_files(len(plan.files))}; Zählungen und Verlauf bleiben",
         )
     return scrubbed
 
@@ -278,10 +279,10 @@ def plan_lines(plan: PurgePlan) -> list[str]:
             "es wird nur nachgeräumt."
         )
     lines += [
-        "Gelöscht werden: Namen, Anschriften und E-Mail-Adressen aller "
-        f"{plan.invitees} Eingeladenen, Absender und Betreffs der {plan.messages} "
-        "empfangenen Nachrichten, Bemerkungen und Namen von Begleitpersonen,",
-        f"  sowie {len(plan.files)} erzeugte Dateien/Ordner (Briefe, Formulare, Druckstapel, "
+        "Gelöscht werden: Namen, Anschriften und E-Mail-Adressen "
+        f"{_of_invitees(plan.invitees)}, Absender und Betreffzeilen "
+        f"{_of_messages(plan.messages)}, Bemerkungen und Namen von Begleitpersonen,",
+        f"  sowie {_files(len(plan.files))} (Briefe, Formulare, Druckstapel, "
         "Probelauf, Rückmeldeliste, Teilnehmerliste).",
         "Erhalten bleiben: die Zählungen und der Verlauf (ohne Namen und Adressen).",
     ]
@@ -299,10 +300,27 @@ def summary_lines(result: PurgeResult) -> list[str]:
     return [
         "Personenbezogene Daten gelöscht.",
         f"  Erhalten: {plan.invitees} Eingeladene ({counts or 'keine'}), "
-        f"{plan.persons_confirmed} Personen {CONFIRMED}, {plan.emails_sent} E-Mails gesendet, "
-        f"{plan.letters_printed} Briefe gedruckt, {plan.messages} Nachrichten empfangen.",
-        f"  Gelöscht: {result.deleted_files} Dateien/Ordner; Verlauf bereinigt "
-        f"({result.scrubbed_audit_lines} Einträge).",
+        f"{count(plan.persons_confirmed, 'Person', 'Personen')} {CONFIRMED}, "
+        f"{count(plan.emails_sent, 'E-Mail', 'E-Mails')} gesendet, "
+        f"{count(plan.letters_printed, 'Brief', 'Briefe')} gedruckt, "
+        f"{count(plan.messages, 'Nachricht', 'Nachrichten')} empfangen.",
+        f"  Gelöscht: {_files(result.deleted_files, made=False)}; Verlauf bereinigt "
+        f"({count(result.scrubbed_audit_lines, 'Eintrag', 'Einträge')}).",
         "  Nicht von invite gelöscht: die Kontaktliste (Excel) und die Nachrichten im "
         "Postfach – bitte selbst löschen, wenn sie nicht mehr gebraucht werden.",
     ]
+
+
+def _files(n: int, *, made: bool = True) -> str:
+    word = count(n, "erzeugte Datei bzw. erzeugter Ordner", "erzeugte Dateien/Ordner")
+    return word if made else count(n, "Datei bzw. Ordner", "Dateien/Ordner")
+
+
+def _of_invitees(n: int) -> str:
+    return "der einen Eingeladenen" if n == 1 else f"aller {n} Eingeladenen"
+
+
+def _of_messages(n: int) -> str:
+    if n == 0:
+        return "(keine Nachrichten empfangen)"
+    return "der einen empfangenen Nachricht" if n == 1 else f"der {n} empfangenen Nachrichten"

@@ -23,6 +23,7 @@ from pathlib import Path
 from invite.codes import invitee_code, normalise_code
 from invite.contacts import Invitee
 from invite.errors import InviteError
+from invite.plurals import count
 
 DB_FILE = "invite.sqlite"
 LOCK_FILE = ".lock"
@@ -477,7 +478,9 @@ def record_answer(
             "waiting_list, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (invitee, answer, persons, participants, note, source, message, int(waiting), now()),
         )
-        detail = f"{answer} über {source}" + (f", {persons} Personen" if persons else "")
+        detail = f"{answer} über {source}" + (
+            f", {count(persons, 'Person', 'Personen')}" if persons else ""
+        )
         if waiting:
             detail += ", Warteliste"
         State._audit(conn, command, "Antwort erfasst", invitee, detail)

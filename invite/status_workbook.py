@@ -229,16 +229,29 @@ class _RowFormats:
     status: dict[str, Format]
 
 
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def _serial(value: dt.date) -> float:
+    """Excel's day number of a date or time (what write_datetime computes, without its
+    checks: every date here is naive local time, 1900–9000)."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    delta = value - EXCEL_EPOCH
+    return delta.days + delta.seconds / 86400
+
+
 def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
     """One cell. Text always goes in as text (write_string), never as a formula: that is the
-    formula-injection defence. An empty cell is only written when it carries a format."""
+    formula-injection defence. An empty cell is only written when it carries a format; a
+    date needs a date format."""
     if value is None or value == "":
         if fmt is not None:
             ws.write_blank(row, col, None, fmt)
     elif isinstance(value, str):
         ws.write_string(row, col, clean_text(value), fmt)
     elif isinstance(value, dt.date):
-        ws.write_datetime(row, col, value, fmt)
+        ws.write_number(row, col, _serial(value), fmt)
     else:
         ws.write_number(row, col, value, fmt)
 

@@ -226,7 +226,7 @@ def test_cli_writes_the_list_and_names_the_waiting_list(tmp_path: Path) -> None:
     )
     assert result.code == 0, result.text
     assert result.out.splitlines() == [
-        f"Teilnehmerliste geschrieben: {out} (1 Personen aus 1 Zusagen).",
-        "Nicht auf der Liste: 1 Zusage(n) auf der Warteliste.",
+        f"Teilnehmerliste geschrieben: {out} (1 Person aus 1 Zusage).",
+        "Nicht auf der Liste: 1 Zusage auf der Warteliste.",
     ]
     assert out.read_bytes().startswith(b"%PDF")
