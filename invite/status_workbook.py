@@ -288,21 +288,29 @@ PAGE_WIDTH_POINTS = 297 / 25.4 * 72  # A4 landscape
 SIDE_MARGIN_INCHES = 0.5
 
 
+DIGIT_EM = 1038 / 2048  # advance width of a digit in Calibri (and metric-equal Carlito)
+
+
 def column_points(width: float) -> float:
-    """Printed width of a column of ``width`` characters (Calibri 11: 7 px per character plus
-    5 px padding, 96 px per inch)."""
-    return (int(width * 7 + 0.5) + 5) * 0.75
+    """Printed width of a column of ``width`` characters, as the wider of the two programs
+    lays it out: Excel (7 px per character plus 5 px padding, 96 px per inch) and
+    LibreOffice (the width as written, padding included, times the digit width of the
+    11 pt font — about 6 % wider)."""
+    excel = (int(width * 7 + 0.5) + 5) * 0.75
+    libreoffice = (width + 5 / 7) * DIGIT_EM * FONT_POINTS
+    return max(excel, libreoffice)
 
 
-def print_scale(widths: Sequence[float], extra_points: float = 0.0) -> int | None:
-    """None when the sheet is fitted to the page width (its text then prints at 8 pt or
-    more); otherwise the percentage that keeps the text at 8 pt, the columns then continue on
-    a second page across. Computed from the column widths, so it holds for any data."""
+def print_scale(widths: Sequence[float], extra_points: float = 0.0) -> int:
+    """The print scale in percent, computed from the column widths: 100 when the sheet fits
+    the page width; smaller to fit it, but never below the scale that keeps the text at
+    8 pt — then the columns continue on a further page across. A fixed percentage rather
+    than Excel's „fit to width“, which LibreOffice would also use to enlarge a narrow sheet."""
     usable = PAGE_WIDTH_POINTS - 2 * SIDE_MARGIN_INCHES * 72
-    needed = sum(column_points(w) for w in widths) + extra_points
-    if needed <= usable or usable / needed * FONT_POINTS >= MIN_PRINT_POINTS:
-        return None
-    return math.ceil(MIN_PRINT_POINTS / FONT_POINTS * 100)
+    # 2 % to spare for rounding inside the programs.
+    needed = (sum(column_points(w) for w in widths) + extra_points) * 1.02
+    smallest = math.ceil(MIN_PRINT_POINTS / FONT_POINTS * 100)
+    return max(min(100, math.floor(usable / needed * 100)), smallest)
 
 
 def _paper(
@@ -319,10 +327,9 @@ def _paper(
     ws.set_paper(PAPER_A4)
     ws.set_margins(left=SIDE_MARGIN_INCHES, right=SIDE_MARGIN_INCHES, top=0.6, bottom=0.7)
     scale = print_scale(widths, extra_points)
-    if scale is None:
-        ws.fit_to_pages(1, 0)
-    else:
-        ws.set_print_scale(scale)
+    ws.set_print_scale(scale)
+    usable = PAGE_WIDTH_POINTS - 2 * SIDE_MARGIN_INCHES * 72
+    if sum(column_points(w) for w in widths) * scale / 100 > usable:
         ws.print_across()  # both halves of the same rows follow each other
         if repeat_column:
             ws.repeat_columns(0)  # the Nr. on the right-hand half too
@@ -643,6 +650,7 @@ def _write_history(
     date = formats.get(num_format=DATE_TIME, valign="top")
     top = formats.get(valign="top")
     wrap = formats.get(valign="top", text_wrap=True)
+    centre = formats.get(valign="top", align="center")
     detail_width = widths[4]
     for index, a in enumerate(lines, start=1):
         tall = _set_height(ws, index, [(a.detail, detail_width)])
@@ -650,7 +658,7 @@ def _write_history(
         _put(ws, index, 0, a.at, date)
         _put(ws, index, 1, a.command, align)
         _put(ws, index, 2, a.action, align)
-        _put(ws, index, 3, int(a.number) if a.number and a.number.isdigit() else a.number, align)
+        _put(ws, index, 3, int(a.number) if a.number and a.number.isdigit() else a.number, centre)
         _put(ws, index, 4, a.detail, wrap if tall else None)
 
 

@@ -432,3 +432,37 @@ def test_an_edited_workbook_is_kept_before_it_is_rewritten(tmp_path: Path) -> No
     assert len(backups) == 1
     assert load_workbook(backups[0])["Einladungen"]["O2"].value == "Rückruf am Montag"
     assert any(backups[0].name in notice for notice in second.notices)
+
+
+# -- on paper ---------------------------------------------------------------------------------
+
+
+def test_print_scale_is_computed_from_the_column_widths() -> None:
+    from invite.status_workbook import FONT_POINTS, MIN_PRINT_POINTS, print_scale
+
+    assert print_scale([10, 20, 30]) == 100  # fits: never enlarged
+    medium = print_scale([30] * 5)  # a little too wide: shrunk to fit, still readable
+    assert 73 <= medium < 100
+    assert print_scale([30] * 20) == 73  # far too wide: 8 pt and a second page across
+    assert FONT_POINTS * 73 / 100 >= MIN_PRINT_POINTS
+
+
+def test_every_sheet_prints_landscape_at_8_pt_or_more_with_header_and_page_numbers(
+    campaign: Campaign,
+) -> None:
+    path = write_status(campaign, today=TODAY).path
+    wb = load_workbook(path)
+    for ws in wb.worksheets:
+        setup = ws.page_setup
+        assert setup.orientation == "landscape" and setup.paperSize == 9, ws.title
+        assert not ws.sheet_properties.pageSetUpPr.fitToPage, ws.title  # a fixed scale
+        scale = setup.scale or 100  # 100 % is the default and left out of the file
+        assert 11 * scale / 100 >= 8, (ws.title, scale)
+        assert "Seite &P von &N" in ws.oddFooter.center.text, ws.title
+        if ws.title != "Übersicht":
+            assert ws.print_title_rows == "$1:$1", ws.title
+    invitees = wb["Einladungen"]
+    assert invitees.page_setup.scale == 73  # 15 columns: 8 pt, continued on a page across
+    assert invitees.page_setup.pageOrder == "overThenDown"
+    assert invitees.print_title_cols == "$A:$A"  # the Nr. on the right-hand pages too
+    assert wb["Verlauf"].page_setup.scale in (None, 100)  # narrow: never enlarged
