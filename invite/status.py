@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from invite import review
 from invite.campaign import Campaign
-from invite.errors import InviteError
+from invite.errors import EXIT_USAGE, InviteError
 from invite.plurals import count
 from invite.rsvp import (
     STATUSES,
@@ -140,7 +140,8 @@ def _take_in_edits(
         raise InviteError(
             f"Die Datei „{path}“ gibt es schon, aber invite hat sie für diese Kampagne nicht "
             "geschrieben. Damit nichts verloren geht, wird sie nicht überschrieben: bitte "
-            "umbenennen oder mit --out einen anderen Dateinamen wählen."
+            "umbenennen oder mit --out einen anderen Dateinamen wählen.",
+            exit_code=EXIT_USAGE,
         )
     if digest == snapshot.sha256:
         return [], []

@@ -30,7 +30,7 @@ from python_calamine import CalamineWorkbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from invite.errors import InviteError
+from invite.errors import EXIT_USAGE, InviteError
 from invite.rsvp import (
     CHECK,
     CONFIRMED,
@@ -693,7 +693,8 @@ class WorkbookOpen(InviteError):
         super().__init__(
             f"Die Rückmeldeliste „{path}“ ist gerade in Excel oder LibreOffice geöffnet "
             f"(Sperrdatei „{lock}“). Bitte speichern und schließen Sie sie und starten Sie "
-            "„invite status“ erneut. Es wurde nichts überschrieben."
+            "„invite status“ erneut. Es wurde nichts überschrieben.",
+            exit_code=EXIT_USAGE,  # not a problem in the data: close the file, run again
         )
         self.path = path
         self.lock = lock
@@ -736,7 +737,8 @@ def _file_error(path: Path, exc: OSError, *, reading: bool) -> InviteError:
             f"Die Rückmeldeliste „{path}“ lässt sich nicht "
             f"{'lesen' if reading else 'überschreiben'}: Sie ist gerade geöffnet (z. B. in "
             "Excel) oder schreibgeschützt. Bitte schließen Sie die Datei und starten Sie "
-            "„invite status“ erneut. Es wurde nichts überschrieben."
+            "„invite status“ erneut. Es wurde nichts überschrieben.",
+            exit_code=EXIT_USAGE,
         )
     if exc.errno == errno.ENOSPC:
         return InviteError(
@@ -744,7 +746,10 @@ def _file_error(path: Path, exc: OSError, *, reading: bool) -> InviteError:
             "ist voll. Die bisherige Datei ist unverändert."
         )
     if isinstance(exc, IsADirectoryError):
-        return InviteError(f"„{path}“ ist ein Ordner. Bitte mit --out einen Dateinamen angeben.")
+        return InviteError(
+            f"„{path}“ ist ein Ordner. Bitte mit --out einen Dateinamen angeben.",
+            exit_code=EXIT_USAGE,
+        )
     return InviteError(
         f"Die Rückmeldeliste „{path}“ konnte nicht geschrieben werden ({exc.strerror or exc}). "
         "Die bisherige Datei ist unverändert."

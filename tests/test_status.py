@@ -389,7 +389,7 @@ def test_locked_workbook_gives_a_clear_message_not_a_traceback(
         "--data",
         str(campaign.paths.data),
     )
-    assert result.code == 1, result.text
+    assert result.code == 2, result.text  # an operator's matter: close the file, run again
     assert "Fehler: Die Rückmeldeliste" in result.err
     assert "gerade geöffnet (z. B. in Excel) oder schreibgeschützt" in result.err
     assert "Traceback" not in result.text
