@@ -620,6 +620,8 @@ def review_cmd(ctx: click.Context, liste: bool, **kwargs: Any) -> None:
         + (f", noch offen: {summary.left}" if summary.left else "")
         + "."
     )
+    if summary.decided:
+        refresh_now(campaign)
 
 
 def _read_key() -> str:
