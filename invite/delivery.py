@@ -24,7 +24,7 @@ from invite.errors import InviteError
 from invite.message import MailMessage, envelope_address, new_message_id
 from invite.plurals import count
 from invite.sent_folder import SentFolder
-from invite.settings import Settings
+from invite.settings import ServerSettings, Settings
 from invite.smtp import (
     OutcomeUnknown,
     PermanentFailure,
@@ -111,10 +111,12 @@ class Transport:
 
 
 def server_password(
-    kind: str, user: str, password: str | None, ask: Callable[[str], str] | None
+    kind: str, server: ServerSettings, ask: Callable[[str], str] | None
 ) -> str | None:
-    """The password from the environment, else asked for; never stored anywhere."""
-    if not user or password is not None:
+    """The password from the environment, else asked for; never stored anywhere. None for
+    ``auth = "oauth2"``: the token comes from the server's token_command at login."""
+    user, password = server.user, server.password
+    if not user or password is not None or server.auth == "oauth2":
         return password
     if ask is None:
         raise InviteError(

@@ -19,6 +19,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from invite.errors import InviteError
+from invite.oauth import TokenCommand, login_with_token
 from invite.settings import ServerSettings
 from invite.smtp import LOOPBACK_HOSTS, tls_context
 
@@ -114,6 +115,9 @@ def open_client(settings: ServerSettings, password: str) -> IMAPClient:
             client.starttls(context)
     except (OSError, IMAPClientError) as exc:
         raise connection_error(settings, exc) from None
+    if settings.auth == "oauth2":
+        _oauth_login(client, settings)
+        return client
     try:
         if (settings.user + password).isascii():
             client.login(settings.user, password)
@@ -130,6 +134,38 @@ def open_client(settings: ServerSettings, password: str) -> IMAPClient:
         _quietly(client.shutdown)
         raise connection_error(settings, exc) from None
     return client
+
+
+def _oauth_login(client: IMAPClient, settings: ServerSettings) -> None:
+    """AUTHENTICATE XOAUTH2 with the token command's token; a refused token (expired) is
+    fetched once more. The command runs at every connect: it keeps and renews the token."""
+    try:
+        if not client.has_capability("AUTH=XOAUTH2"):
+            _quietly(client.shutdown)
+            raise InviteError(
+                f"Der IMAP-Server {_where(settings)} bietet keine Anmeldung mit OAuth2 "
+                "(XOAUTH2) an. Bitte „imap.auth“ prüfen.",
+                exit_code=2,
+            )
+        tokens = TokenCommand.of(settings, "imap")
+        login_with_token(
+            tokens, lambda token: client.oauth2_login(settings.user, token), LoginError
+        )
+    except LoginError as exc:
+        _quietly(client.shutdown)
+        raise InviteError(
+            f"Der IMAP-Server {_where(settings)} hat den Zugangsschlüssel (OAuth2) für "
+            f"„{settings.user}“ abgelehnt, auch einen frisch geholten ({exc}). Bitte "
+            "token_command unter [imap] prüfen und ob das Konto IMAP mit OAuth2 nutzen darf "
+            "(siehe docs/oauth2.md).",
+            exit_code=2,
+        ) from None
+    except InviteError:
+        _quietly(client.shutdown)
+        raise
+    except (OSError, IMAPClientError) as exc:
+        _quietly(client.shutdown)
+        raise connection_error(settings, exc) from None
 
 
 class Mailbox:

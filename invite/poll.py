@@ -440,7 +440,7 @@ def connect(campaign: Campaign, ask_password: AskPassword | None) -> Mailbox:
     from invite.delivery import server_password
 
     imap = campaign.settings.imap
-    password = server_password("IMAP", imap.user, imap.password, ask_password)
+    password = server_password("IMAP", imap, ask_password)
     return Mailbox.connect(imap, password or "")
 
 

@@ -204,10 +204,10 @@ def make_transport(
     smtp = settings.smtp
     imap = settings.imap
     if settings.mail.save_copy_to_sent and imap_password is None:
-        imap_password = server_password("IMAP", imap.user, imap.password, ask_password)
+        imap_password = server_password("IMAP", imap, ask_password)
     return Transport(
         settings,
-        smtp_password=server_password("SMTP", smtp.user, smtp.password, ask_password),
+        smtp_password=server_password("SMTP", smtp, ask_password),
         imap_password=imap_password,
         retry_delays=retry_delays,
     )
@@ -297,7 +297,7 @@ def run_send(
             unclear = _unclear(state, plan)
             if unclear:
                 imap = campaign.settings.imap
-                imap_password = server_password("IMAP", imap.user, imap.password, ask_password)
+                imap_password = server_password("IMAP", imap, ask_password)
                 lookup = Transport(campaign.settings, None, imap_password)
                 _resolve(state, plan, unclear, lookup, notice)
         if not plan.to_send or not confirm(plan):

@@ -1,7 +1,8 @@
 """Campaign settings: one TOML file in the campaign folder, checked once, then plain data.
 
 Mail server keys may be overridden from the environment (``INVITE_SMTP_HOST`` …);
-passwords exist only in the environment or an interactive prompt, never in a file.
+passwords exist only in the environment or an interactive prompt, never in a file. With
+``auth = "oauth2"`` a ``token_command`` prints the access token instead (see docs/oauth2.md).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from invite.errors import ConfigError
 SETTINGS_FILE = "campaign.toml"
 T = TypeVar("T")
 SECURITY_MODES = ("none", "starttls", "ssl")
+AUTH_MODES = ("password", "oauth2")
+TOKEN_TIMEOUT = 60.0  # seconds a token_command may take (it may refresh over the network)
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,8 @@ class MailSettings:
 
 @dataclass(frozen=True)
 class ServerSettings:
-    """Where and how to reach a mail server. ``password`` is filled from the environment only."""
+    """Where and how to reach a mail server. ``password`` is filled from the environment only;
+    with ``auth == "oauth2"`` there is none: ``token_command`` prints the access token."""
 
     host: str
     port: int
@@ -114,6 +118,9 @@ class ServerSettings:
     folder: str = "INBOX"
     matched_folder: str = "Anmeldungen/zugeordnet"
     review_folder: str = "Anmeldungen/prüfen"
+    auth: str = "password"
+    token_command: str = ""
+    token_timeout: float = TOKEN_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -333,7 +340,7 @@ def _server(root: _Table, name: str, base: Path, environ: Mapping[str, str]) -> 
         raise root.fail(name, f"eine Tabelle [{name}]")
     raw = dict(table)
     prefix = f"INVITE_{name.upper()}_"
-    env_keys = ["host", "port", "security", "user", "cafile"]
+    env_keys = ["host", "port", "security", "user", "cafile", "auth", "token_command"]
     if name == "imap":
         env_keys.append("folder")
     for key in env_keys:
@@ -363,15 +370,44 @@ def _server(root: _Table, name: str, base: Path, environ: Mapping[str, str]) -> 
         raise ConfigError(
             f"{root.file}: Schlüssel „{name}.cafile“: Datei „{cafile_path}“ nicht gefunden."
         )
+    auth, token_command = _login_method(t, environ, prefix)
     return ServerSettings(
         host=t.text("host"),
         port=port,
         security=t.choice("security", SECURITY_MODES),
-        user=t.text("user", required=False),
+        user=t.text("user", required=auth == "oauth2"),
         cafile=cafile_path,
         timeout=t.number("timeout", default=30) or 30.0,
-        password=environ.get(prefix + "PASSWORD"),
+        password=environ.get(prefix + "PASSWORD") if auth == "password" else None,
+        auth=auth,
+        token_command=token_command,
+        token_timeout=t.number("token_timeout", default=TOKEN_TIMEOUT) or TOKEN_TIMEOUT,
         folder=t.text("folder", required=False, default="INBOX"),
         matched_folder=t.text("matched_folder", required=False, default="Anmeldungen/zugeordnet"),
         review_folder=t.text("review_folder", required=False, default="Anmeldungen/prüfen"),
     )
+
+
+def _login_method(t: _Table, environ: Mapping[str, str], prefix: str) -> tuple[str, str]:
+    """``auth`` (password | oauth2) and its ``token_command``; contradictions are errors."""
+    auth = t.choice("auth", AUTH_MODES) if "auth" in t.data else "password"
+    command = t.text("token_command", required=False).strip()
+    if auth == "oauth2":
+        if not command:
+            raise t.fail(
+                "token_command",
+                'für auth = "oauth2" einen Befehl, der den Zugangsschlüssel ausgibt, '
+                'z. B. "oama access einladung@stadt.de"',
+            )
+        if (environ.get(prefix + "PASSWORD") or "").strip():
+            raise ConfigError(
+                f'{t.file}: [{t.path}] auth = "oauth2" meldet sich mit einem Zugangsschlüssel '
+                f"aus token_command an, aber die Umgebungsvariable {prefix}PASSWORD ist auch "
+                f'gesetzt. Bitte {prefix}PASSWORD entfernen – oder auth = "password" eintragen.'
+            )
+    elif command:
+        raise t.fail(
+            "auth",
+            'auth = "oauth2", wenn token_command gesetzt ist (sonst token_command entfernen)',
+        )
+    return auth, command

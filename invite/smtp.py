@@ -17,6 +17,7 @@ import ssl
 from dataclasses import dataclass
 
 from invite.errors import InviteError
+from invite.oauth import TokenCommand, login_with_token, xoauth2
 from invite.settings import ServerSettings
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -86,7 +87,8 @@ class SmtpConnection:
         self.server = server
         self.password = password
         self._smtp: smtplib.SMTP | None = None
-        if server.user and password is None:
+        self._tokens = TokenCommand.of(server, "smtp") if server.auth == "oauth2" else None
+        if server.user and password is None and self._tokens is None:
             raise InviteError(
                 f"Für die Anmeldung am Mailserver als „{server.user}“ fehlt das Passwort "
                 "(Umgebungsvariable INVITE_SMTP_PASSWORD).",
@@ -125,13 +127,24 @@ class SmtpConnection:
                     )
                 smtp.starttls(context=tls_context(server))
                 smtp.ehlo()
-            if server.user:
+            if self._tokens is not None:
+                _oauth_login(smtp, server, self._tokens)
+            elif server.user:
                 _login(smtp, server.user, self.password or "")
         except InviteError:
             _quietly_close(smtp)
             raise
         except smtplib.SMTPAuthenticationError as exc:
             _quietly_close(smtp)
+            if self._tokens is not None:
+                raise InviteError(
+                    f"Der Mailserver {name} hat den Zugangsschlüssel (OAuth2) für "
+                    f"„{server.user}“ abgelehnt, auch einen frisch geholten "
+                    f"({_reply(exc.smtp_code, exc.smtp_error)}). Bitte token_command unter "
+                    "[smtp] prüfen und ob das Konto SMTP mit OAuth2 nutzen darf "
+                    "(siehe docs/oauth2.md).",
+                    exit_code=2,
+                ) from None
             raise InviteError(
                 f"Anmeldung am Mailserver {name} als „{server.user}“ fehlgeschlagen: "
                 f"Benutzername oder Passwort falsch ({_reply(exc.smtp_code, exc.smtp_error)}).",
@@ -286,6 +299,38 @@ def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
     code, reply = smtp.docmd("AUTH", "PLAIN " + token)
     if code != 235:
         raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+class _XOAuth2:
+    """smtplib auth object: the XOAUTH2 response first; to the server's error challenge
+    (a JSON saying why the token was refused) the empty response RFC 7628 asks for."""
+
+    def __init__(self, user: str, token: str) -> None:
+        self.response: str | None = xoauth2(user, token)
+
+    def __call__(self, challenge: bytes | None = None) -> str:
+        response, self.response = self.response or "", None
+        return response
+
+
+def _oauth_login(smtp: smtplib.SMTP, server: ServerSettings, tokens: TokenCommand) -> None:
+    """SASL XOAUTH2 with the token command's token; one fresh token if the server refuses."""
+    offered = str(smtp.esmtp_features.get("auth", "")).upper().split()
+    if "XOAUTH2" not in offered:
+        raise InviteError(
+            f"Der Mailserver {server_name(server)} bietet keine Anmeldung mit OAuth2 (XOAUTH2) "
+            f"an (angeboten: {', '.join(offered) or 'keine'}). Bitte auth unter [smtp] prüfen.",
+            exit_code=2,
+        )
+
+    def login(token: str) -> None:
+        auth = _XOAuth2(server.user, token)
+        # RFC 4954 4: an initial response that makes the line longer than 512 octets is sent
+        # after the server's empty challenge instead (Exchange tokens are ≈ 2 KB).
+        short = len(base64.b64encode((auth.response or "").encode())) + 15 <= 512
+        smtp.auth("XOAUTH2", auth, initial_response_ok=short)
+
+    login_with_token(tokens, login, smtplib.SMTPAuthenticationError)
 
 
 def _dot_stuffed(data: bytes) -> bytes:

@@ -21,6 +21,7 @@ from mailservers import (
     dovecot_available,
     make_test_ca,
 )
+from oauthservers import OAuth2Dovecot, OAuth2SmtpServer, TokenAuthority
 
 SMTP_USER = "invite"
 SMTP_PASSWORD = "smtp-secret"
@@ -92,3 +93,50 @@ def imap_account(dovecot: DovecotServer) -> ImapAccount:
 def cafile(test_certs: TestCerts) -> Path:
     """Path of the CA file that clients must trust."""
     return test_certs.cafile
+
+
+# -- OAuth2 (XOAUTH2): a local token authority and servers that ask it (tests/oauthservers.py) --
+
+
+@pytest.fixture(scope="session")
+def token_authority() -> Iterator[TokenAuthority]:
+    """A local token introspection endpoint; tests issue and expire tokens on it."""
+    authority = TokenAuthority().start()
+    yield authority
+    authority.stop()
+
+
+@pytest.fixture(scope="session")
+def oauth_dovecot(
+    test_certs: TestCerts, token_authority: TokenAuthority
+) -> Iterator[DovecotServer]:
+    """A second private Dovecot whose logins are XOAUTH2 tokens checked by the authority
+    (the password-based ``dovecot`` fixture stays as it is)."""
+    if not dovecot_available():
+        reason = f"Dovecot not installed ({DOVECOT_BINARY}); apt-get install dovecot-imapd"
+        if _in_ci():
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+    server = OAuth2Dovecot(token_authority, certs=test_certs)
+    server.start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def oauth_smtp_factory(
+    test_certs: TestCerts, token_authority: TokenAuthority
+) -> Iterator[Callable[..., OAuth2SmtpServer]]:
+    """``factory(**kwargs)`` -> started aiosmtpd (STARTTLS) accepting only AUTH XOAUTH2."""
+    servers: list[OAuth2SmtpServer] = []
+
+    def factory(**kwargs: Any) -> OAuth2SmtpServer:
+        kwargs.setdefault("security", "starttls")
+        kwargs.setdefault("certs", test_certs)
+        server = OAuth2SmtpServer(token_authority, **kwargs)
+        servers.append(server)
+        return server.start()
+
+    yield factory
+    for server in servers:
+        server.stop()

@@ -479,7 +479,7 @@ class SmtpServer:
                 auth_require_tls=starttls,
             )
         return Controller(
-            _Handler(self),
+            self._handler(),
             hostname=self.host,
             port=self.port,
             ssl_context=ssl_context,
@@ -487,6 +487,10 @@ class SmtpServer:
             ready_timeout=10,
             **kwargs,
         )
+
+    def _handler(self) -> _Handler:
+        """The aiosmtpd handler (a subclass may add ``auth_<MECHANISM>`` methods)."""
+        return _Handler(self)
 
     def start(self) -> SmtpServer:
         """Start listening (a few ms). After ``stop()``, starts again on the same port."""
@@ -696,15 +700,11 @@ default_login_user = {login_user}
 ssl = yes
 ssl_cert = <{d}/cert.pem
 ssl_key = <{d}/key.pem
-auth_mechanisms = plain login
 disable_plaintext_auth = no
 auth_failure_delay = 0
 mail_fsync = never
 mail_location = maildir:~/Maildir
-passdb {{
-  driver = static
-  args = password={self.password}
-}}
+{self._auth_config()}
 userdb {{
   driver = static
   args = uid={uid} gid={gid} home={d}/mail/%d/%n
@@ -742,6 +742,13 @@ service anvil {{
   }}
 }}
 """
+
+    def _auth_config(self) -> str:
+        """How logins are checked: any address with ``password`` (a subclass may change it)."""
+        return (
+            "auth_mechanisms = plain login\n"
+            f"passdb {{\n  driver = static\n  args = password={self.password}\n}}"
+        )
 
     # -- lifecycle --------------------------------------------------------------------------
 
