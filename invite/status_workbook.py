@@ -610,6 +610,20 @@ def _write_reviews(
     ]
     _prepare_table(ws, widths, len(reviews), formats, stamp)
     _header(ws, REVIEW_COLUMNS, formats)
+    if reviews:
+        column = len(REVIEW_COLUMNS) - 1  # „Entscheidung“
+        ws.data_validation(
+            1,
+            column,
+            len(reviews),
+            column,
+            {
+                "validate": "any",
+                "input_title": "Entscheidung",
+                "input_message": "zusage 2, absage, unzustellbar, keine antwort, nr 17 oder "
+                "code K7Q2-M9XA – übernimmt das nächste „invite status“.",
+            },
+        )
     if not reviews:
         ws.write_string(1, 0, "Keine offenen Nachrichten – alles zugeordnet.", formats.muted)
         return

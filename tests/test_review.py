@@ -22,7 +22,7 @@ from sendkit import imap_env, make_campaign
 
 from invite import review
 from invite.campaign import Campaign
-from invite.poll import poll
+from invite.poll import connect, poll
 from invite.state import latest_answers
 
 MATCHED, REVIEW = "Anmeldungen.zugeordnet", "Anmeldungen.prüfen"  # Dovecot's separator is "."
@@ -407,3 +407,44 @@ def test_an_unclear_decision_word_is_refused_and_nothing_changes(queue: Setup) -
         assert latest_answers(state)["4"]["answer"] == "pruefen"
         assert "5" not in latest_answers(state)
         assert len(review.load_queue(state, review.ZoneInfo("Europe/Berlin"))) == 2
+
+
+def test_a_zusage_decided_in_review_gets_its_confirmation_with_the_next_poll(
+    dovecot: DovecotServer,
+    smtp_server,
+    cafile: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As for `invite record`: the Zusage is confirmed by the next poll, as a reply to the
+    mail staff decided on. Keys come as whole lines here (a console without single keys)."""
+    from sendkit import smtp_env
+
+    account = dovecot.new_account()
+    imap_env(monkeypatch, account)
+    smtp_env(monkeypatch, smtp_server, cafile)
+    campaign = make_campaign(tmp_path, 3, send_confirmation=True)
+    with campaign.open_state() as state:
+        corpus = Corpus(campaign, state)
+    dovecot.deliver(
+        account.address, corpus.reply("thanks-2", "2", "Vielen Dank für die Einladung!")
+    )
+    assert poll(campaign).confirmations == 0
+
+    lines = ["zusage 2"]
+    shown: list[str] = []
+    summary = review.run_review(
+        campaign,
+        read_key=lambda: lines.pop(0) if lines else "",
+        ask=lambda prompt, default: pytest.fail(f"asked {prompt!r} although persons were typed"),
+        say=shown.append,
+        connect=lambda: connect(campaign, None),
+    )
+    assert summary.decided == 1, "\n".join(shown)
+    assert "thanks-2@corpus.test" in ids_in(account, MATCHED)
+
+    assert poll(campaign).confirmations == 1
+    sent = smtp_server.wait_for_messages(1)[0].message
+    assert sent["To"].addresses[0].addr_spec == corpus.inv("2").email
+    assert sent["In-Reply-To"] == "<thanks-2@corpus.test>"
+    assert "2" in sent.get_body(("plain",)).get_content()
