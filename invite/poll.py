@@ -371,6 +371,7 @@ class _Round:
             raw is not None
             and earlier["invitee"]
             and earlier["kind"] in ("answer", "unclear", "bounce")
+            and not earlier["resolved_at"]  # decided by staff: their decision stands
             and message_answer(self.state, earlier["id"]) is None
         ):
             outcome = self._assess(mail or parse_mail(raw))
@@ -378,6 +379,7 @@ class _Round:
                 _record(self.state, outcome, earlier["id"], self.capacity)
         kind = earlier["kind"]
         review = kind in REVIEW_KINDS or (kind == "bounce" and not earlier["invitee"])
+        review = review and not earlier["resolved_at"]  # staff decided it (invite prüfen)
         self._queue_move(uid, earlier["id"], review)
 
     def _queue_move(self, uid: int, row: int, review: bool) -> None:

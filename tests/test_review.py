@@ -448,3 +448,28 @@ def test_a_zusage_decided_in_review_gets_its_confirmation_with_the_next_poll(
     assert sent["To"].addresses[0].addr_spec == corpus.inv("2").email
     assert sent["In-Reply-To"] == "<thanks-2@corpus.test>"
     assert "2" in sent.get_body(("plain",)).get_content()
+
+
+def test_a_decided_mail_delivered_again_is_not_reopened(
+    queue: Setup, dovecot: DovecotServer
+) -> None:
+    """The inbox folder is recreated with the same mails (UIDVALIDITY): „keine Antwort“
+    stays decided and the copy goes to the matched folder, not back to review."""
+    campaign, account, corpus = queue.campaign, queue.account, queue.corpus
+    lines = ["k", "b"]
+    summary = review.run_review(
+        campaign,
+        read_key=lambda: lines.pop(0) if lines else "",
+        ask=lambda prompt, default: default,
+        say=lambda text: None,
+        connect=lambda: connect(campaign, None),
+    )
+    assert summary.decided == 1
+    dovecot.deliver(
+        account.address, corpus.reply("r4", "4", "Vielen Dank für die Einladung!"), folder="RSVP"
+    )
+    assert poll(campaign).duplicates == 1
+    with campaign.open_state() as state:
+        assert "4" not in latest_answers(state)
+        assert len(review.load_queue(state, review.ZoneInfo("Europe/Berlin"))) == 1
+    assert ids_in(account, REVIEW) == {"r9@corpus.test"}
