@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from invite.campaign import Campaign, ContactErrors, problems_text
+from invite.console import robust_streams
 from invite.errors import EXIT_PROBLEMS, EXIT_USAGE, InviteError
 from invite.plurals import count, plural
 
@@ -829,6 +830,7 @@ def storage_message(exc: BaseException) -> str | None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and turn every failure into a German message and code."""
+    robust_streams()
     try:
         code = cli.main(args=argv, prog_name="invite", standalone_mode=False)
     except ContactErrors as exc:

@@ -1,20 +1,23 @@
 """Read returned Anmeldeformulare from attachments: form fields, metadata, page text, QR code.
 
 PDF and image parsers are large C and Python code bases fed with files from strangers. Each
-attachment is therefore examined in a forked child process with a time limit and a memory
-limit: an encrypted, looping or exploding PDF costs at most a few seconds and is reported as
-a German reason, and the poll goes on with the next message.
+attachment is therefore examined in a child process with a time limit and, where the platform
+has one (POSIX ``RLIMIT_AS``), a memory limit: an encrypted, looping or exploding PDF costs at
+most a few seconds and is reported as a German reason, and the poll goes on with the next
+message. The child is forked on Linux (cheap, starts warm) and spawned elsewhere (Windows,
+macOS), where fork is missing or unsafe.
 """
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import io
 import logging
 import multiprocessing
 import os
 import re
-import resource
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,9 +183,12 @@ def _preload() -> None:
 
 
 def guarded(func: Any, att: Attachment, *, timeout: float) -> AttachmentReport:
-    """Run ``func(att)`` in a forked child with time and memory limits; failures become reasons."""
+    """Run ``func(att)`` in a child process with time and memory limits; failures become reasons.
+
+    ``func`` must be a module-level function where the child is spawned (it is pickled).
+    """
     name = att.filename or att.content_type
-    ctx = multiprocessing.get_context("fork")
+    ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, args=(func, att, sender), daemon=True)
     child.start()
@@ -207,15 +213,20 @@ def guarded(func: Any, att: Attachment, *, timeout: float) -> AttachmentReport:
         child.join(5)
 
 
+def _context() -> Any:
+    """fork on Linux where available; spawn everywhere else (Windows has no fork)."""
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        try:
+            return multiprocessing.get_context("fork")
+        except ValueError:
+            pass
+    return multiprocessing.get_context("spawn")
+
+
 def _child(func: Any, att: Attachment, sender: Any) -> None:  # pragma: no cover - child process
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # broken files are reported, not logged
     faulthandler.disable()  # a crash of the child is expected and reported by the parent
-    try:
-        used = _address_space()
-        limit = used + MEMORY_BUDGET
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (OSError, ValueError):
-        pass
+    _limit_memory()
     name = att.filename or att.content_type
     try:
         result = func(att)
@@ -238,11 +249,28 @@ def _child(func: Any, att: Attachment, sender: Any) -> None:  # pragma: no cover
         os._exit(0)
 
 
+def _limit_memory() -> None:
+    """Cap the child's address space where the platform can (POSIX); elsewhere only time limits."""
+    try:
+        import resource  # POSIX only: imported here so Windows can import this module
+    except ImportError:
+        return
+    used = _address_space()
+    if not used:  # no /proc (macOS): no reliable base to add the budget to
+        return
+    limit = used + MEMORY_BUDGET
+    with contextlib.suppress(OSError, ValueError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def _address_space() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
     return 0
 
 

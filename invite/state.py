@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -23,6 +22,7 @@ from pathlib import Path
 from invite.codes import invitee_code, normalise_code
 from invite.contacts import Invitee
 from invite.errors import InviteError
+from invite.locking import Busy, acquire
 from invite.plurals import count
 
 DB_FILE = "invite.sqlite"
@@ -408,7 +408,9 @@ def _storage_error(path: Path, exc: BaseException) -> InviteError:
 
 def _read_only(folder: Path) -> bool:
     try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+        if hasattr(os, "statvfs") and os.statvfs(folder).f_flag & os.ST_RDONLY:  # POSIX only
+            return True
+        return not os.access(folder, os.W_OK)
     except OSError:
         return False
 
@@ -417,22 +419,17 @@ def _read_only(folder: Path) -> bool:
 def exclusive(data_dir: Path, command: str) -> Iterator[None]:
     """Hold the data folder's lock so two staff members never run send/poll at the same time."""
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = data_dir / LOCK_FILE
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-            raise InviteError(
-                f"Ein anderer Vorgang arbeitet gerade mit „{data_dir}“ ({holder or 'unbekannt'}). "
-                "Bitte warten, bis er fertig ist, und dann erneut starten."
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"invite {command}, Prozess {os.getpid()}".encode(), 0)
+        lock = acquire(data_dir / LOCK_FILE, f"invite {command}, Prozess {os.getpid()}")
+    except Busy as busy:
+        raise InviteError(
+            f"Ein anderer Vorgang arbeitet gerade mit „{data_dir}“ ({busy.holder or 'unbekannt'}). "
+            "Bitte warten, bis er fertig ist, und dann erneut starten."
+        ) from None
+    try:
         yield
     finally:
-        os.close(fd)
+        lock.release()
 
 
 # -- answers (poll, record, status) ----------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import os
 import shutil
 from collections import defaultdict
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 from invite import review
 from invite.campaign import Campaign
 from invite.errors import EXIT_USAGE, InviteError
+from invite.locking import Busy, acquire
 from invite.plurals import count
 from invite.rsvp import (
     STATUSES,
@@ -265,18 +265,17 @@ def _snapshot(rows: list[StatusRow]) -> dict[str, list]:
 def _status_lock(data_dir: Path) -> Iterator[None]:
     """Two `status` runs at once would race for the same file and snapshot."""
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(data_dir / STATUS_LOCK, os.O_CREAT | os.O_RDWR, 0o600)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise InviteError(
-                "Die Rückmeldeliste wird gerade von einem anderen Vorgang geschrieben. "
-                "Bitte kurz warten und erneut starten."
-            ) from None
+        lock = acquire(data_dir / STATUS_LOCK)
+    except Busy:
+        raise InviteError(
+            "Die Rückmeldeliste wird gerade von einem anderen Vorgang geschrieben. "
+            "Bitte kurz warten und erneut starten."
+        ) from None
+    try:
         yield
     finally:
-        os.close(fd)
+        lock.release()
 
 
 # -- facts from the database ------------------------------------------------------------------

@@ -170,3 +170,28 @@ def test_children_are_reaped(corpus: Corpus) -> None:
         examine([pdf("f.pdf", corpus.form("1"))])
     guarded(sleepy, pdf("x.pdf", b"%PDF"), timeout=0.5)
     assert zombies() == []
+
+
+def test_guard_without_fork_spawns_and_keeps_both_limits(
+    monkeypatch: pytest.MonkeyPatch, corpus: Corpus
+) -> None:
+    """Windows has no fork: the child is spawned, and the time and memory limits still hold."""
+    import multiprocessing
+
+    real = multiprocessing.get_context
+
+    def no_fork(method: str | None = None) -> object:
+        if method == "fork":
+            raise ValueError("cannot find context for 'fork'")
+        return real(method)
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+    att = pdf("x.pdf", b"%PDF")
+    start = time.monotonic()
+    assert "nicht in 2 Sekunden gelesen" in guarded(sleepy, att, timeout=2).problems[0]
+    assert time.monotonic() - start < 8
+    assert "Speicher" in guarded(greedy, att, timeout=20).problems[0]
+    report = examine([pdf("f.pdf", corpus.form("1"))])
+    assert report.problems == [], report.problems
+    assert {f.code for f in report.findings} == {corpus.inv("1").code}
