@@ -185,6 +185,8 @@ def parse_contacts(sheet: RawSheet) -> ContactList:
             )
         )
         return result
+    for text in sheet.file_problems:
+        result.errors.append(problem(text))
     for ref in sheet.merged_ranges:
         result.errors.append(
             problem(f"Verbundene Zellen ({ref}) – bitte die Verbindung aufheben.", column=ref)
@@ -248,7 +250,7 @@ def _cell_text(cell: RawCell | None) -> tuple[str, str | None]:
         return "", "Wahrheitswert statt Text."
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
+    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
         return "", "Datum/Uhrzeit statt Text – bitte die Zelle als Text formatieren."
     text = unicodedata.normalize("NFC", str(value)).strip()
     if len(text) > MAX_FIELD_CHARS:

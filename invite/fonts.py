@@ -2,6 +2,9 @@
 
 Helvetica would print names outside WinAnsi as black boxes without complaint, so there is no
 fallback: either a TTF that covers the names is found, or the user gets a clear error.
+DejaVu Sans ships inside the package (``invite/fontfiles/``, with its licence), so letters need
+no root, no apt and look the same on Windows, macOS and Linux; a system copy is only looked for
+when the bundled files were removed (e.g. by a distribution that unbundles fonts).
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ from invite.errors import ConfigError
 
 REGULAR = "InviteSans"
 BOLD = "InviteSans-Bold"
-DEJAVU_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/local/share/fonts"))
+BUNDLED_DIR = Path(__file__).resolve().parent / "fontfiles"
+DEJAVU_DIRS = (
+    BUNDLED_DIR,
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu-sans-fonts"),  # Fedora
+    Path("/usr/local/share/fonts"),
+    Path("/Library/Fonts"),
+    Path.home() / "Library" / "Fonts",
+)
 _RESHAPER = ArabicReshaper(configuration={"ARABIC LIGATURE ALLAH": False, "delete_harakat": False})
 
 
@@ -33,19 +44,22 @@ class FontFiles:
 
 
 def locate_fonts(regular: Path | None = None, bold: Path | None = None) -> FontFiles:
-    """The configured TTF pair, else DejaVu Sans from the system (via fontconfig)."""
+    """The configured TTF pair, else the bundled DejaVu Sans, else DejaVu Sans from the system."""
     if regular and bold:
         return FontFiles(regular, bold)
     found = {}
     for style, name in (("regular", "DejaVuSans.ttf"), ("bold", "DejaVuSans-Bold.ttf")):
-        path = _fc_match("DejaVu Sans" + (":style=Bold" if style == "bold" else ""))
-        if path is None or path.name != name:
-            path = next((d / name for d in DEJAVU_DIRS if (d / name).is_file()), None)
+        path = next((d / name for d in DEJAVU_DIRS if (d / name).is_file()), None)
+        if path is None:
+            path = _fc_match("DejaVu Sans" + (":style=Bold" if style == "bold" else ""))
+            if path is not None and path.name != name:
+                path = None
         if path is None:
             raise ConfigError(
-                "Schrift „DejaVu Sans“ nicht gefunden. Bitte das Paket fonts-dejavu-core "
-                "installieren oder in campaign.toml unter [letter] font und font_bold eine "
-                "TrueType-Schrift (.ttf) angeben."
+                f"Schrift „DejaVu Sans“ ({name}) nicht gefunden: Sie gehört zu invite, fehlt "
+                "aber in dieser Installation. Bitte invite neu installieren "
+                "(bash scripts/setup.sh) oder in campaign.toml unter [letter] font und "
+                "font_bold eine TrueType-Schrift (.ttf) angeben."
             )
         found[style] = path
     return FontFiles(found["regular"], found["bold"])
