@@ -15,7 +15,7 @@ import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -43,14 +43,19 @@ class RawCell(NamedTuple):
 
 @dataclass(frozen=True)
 class RawSheet:
+    """The header as cells; each further non-empty row as its number and its values by
+    column index (A = 0): 10,000 rows are 10,000 tuples, not 120,000 objects."""
+
     file: str
     sheet: str
     header_row: int
     header: tuple[RawCell, ...]
-    rows: tuple[tuple[int, tuple[RawCell, ...]], ...]
+    rows: tuple[tuple[int, tuple[Any, ...]], ...]
     merged_ranges: tuple[str, ...] = ()
     hidden_sheets: tuple[str, ...] = ()
     file_problems: tuple[str, ...] = ()  # errors without a row (e.g. formulas in an .ods)
+    # (row number, column index) -> formula text, for the cells that hold a formula
+    formula_cells: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def _letters(index: int) -> str:
@@ -185,7 +190,11 @@ def _refuse_entities(name: str, zf: zipfile.ZipFile, kind: str) -> None:
         else ["content.xml"]
     )
     for part in parts:
-        head = _member(zf, part)[:4096]
+        try:
+            with zf.open(part) as member:
+                head = member.read(4096)
+        except (KeyError, zipfile.BadZipFile, OSError, EOFError):
+            continue
         if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
             raise InviteError(
                 f"{name}: Die Arbeitsmappe enthält XML-Entitätsdefinitionen (verdächtig, "
@@ -193,14 +202,26 @@ def _refuse_entities(name: str, zf: zipfile.ZipFile, kind: str) -> None:
             )
 
 
-def _xlsx_formulas(zf: zipfile.ZipFile, sheet: str) -> frozenset[str]:
-    """References (``J2``) of the cells that hold a formula in ``sheet``; calamine shows only
-    the last computed value (none at all if the file was never opened in Excel)."""
+def _xlsx_formulas(zf: zipfile.ZipFile, sheet: str) -> dict[tuple[int, int], str]:
+    """(row, column index) -> formula of the cells that hold one in ``sheet``; calamine shows
+    only the last computed value (none at all if the file was never opened in Excel)."""
     xml = _member(zf, _xlsx_sheet_part(zf, sheet))
     if b"<f>" not in xml and b"<f " not in xml and b"<f/>" not in xml:
-        return frozenset()
-    cells = re.finditer(rb'<c r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', xml, re.S)
-    return frozenset(m[1].decode() for m in cells if m[2] and re.search(rb"<f[ />]", m[2]))
+        return {}
+    found = {}
+    for m in re.finditer(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', xml, re.S):
+        formula = re.search(rb"<f(?:\s[^>]*)?(?:/>|>([^<]*)</f>)", m[3] or b"")
+        if formula:
+            text = _xml_unescape((formula[1] or b"").decode("utf-8", "replace"))
+            found[(int(m[2]), column_index(m[1].decode()))] = "=" + text
+    return found
+
+
+def column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
 
 
 def _xlsx_sheet_part(zf: zipfile.ZipFile, sheet: str) -> str:
@@ -257,7 +278,7 @@ def _read_calamine(
             f"{COLUMN_LETTERS[c1] if c1 < MAX_COLUMNS else _letters(c1)}{r1 + 1}"
             for (r0, c0), (r1, c1) in (ws.merged_cell_ranges or ())
         )
-        formula_refs = formulas(title) if formulas else frozenset()
+        formula_refs = formulas(title) if formulas else {}
         if ws.height > MAX_ROWS * 5 or ws.width > 16 * MAX_COLUMNS:
             _too_many_rows(name, title)
         values = ws.to_python(skip_empty_area=False)
@@ -293,34 +314,29 @@ def _to_sheet(
     values: list[list[Any]],
     hidden: tuple[str, ...],
     merged: tuple[str, ...],
-    formula_refs: frozenset[str],
+    formula_refs: dict[tuple[int, int], str],
     file_problems: tuple[str, ...],
 ) -> RawSheet:
     """Turn a dense grid (from A1) into the header and the non-empty rows."""
     header: tuple[RawCell, ...] | None = None
     header_row = 0
-    rows: list[tuple[int, tuple[RawCell, ...]]] = []
-    letters = COLUMN_LETTERS
+    rows: list[tuple[int, tuple[Any, ...]]] = []
     for row_number, full_row in enumerate(values, start=1):
-        row = full_row[:MAX_COLUMNS]
+        row = tuple(full_row[:MAX_COLUMNS])
         if not any(v != "" and v is not None and not (type(v) is str and v.isspace()) for v in row):
             continue
-        if formula_refs:
-            cells = tuple(
-                RawCell(letters[i], v, f"{letters[i]}{row_number}" in formula_refs)
-                for i, v in enumerate(row)
-            )
-        else:
-            cells = tuple(map(RawCell, letters, row))
         if header is None:
-            header, header_row = cells, row_number
+            header = tuple(map(RawCell, COLUMN_LETTERS, row))
+            header_row = row_number
             continue
-        rows.append((row_number, cells))
+        rows.append((row_number, row))
         if len(rows) > MAX_ROWS:
             _too_many_rows(name, title)
     if header is None:
         raise InviteError(f"{name}: Blatt „{title}“ ist leer – keine Kopfzeile, keine Kontakte.")
-    return RawSheet(name, title, header_row, header, tuple(rows), merged, hidden, file_problems)
+    return RawSheet(
+        name, title, header_row, header, tuple(rows), merged, hidden, file_problems, formula_refs
+    )
 
 
 # -- CSV ----------------------------------------------------------------------------------------
@@ -342,7 +358,7 @@ def read_csv(name: str, data: bytes) -> RawSheet:
             f"{name}, Zeile {len(values) + 1}: Die CSV-Datei ist fehlerhaft ({exc}). Bitte in "
             "Excel öffnen und als .xlsx speichern."
         ) from None
-    return _to_sheet(name, "", values, (), (), frozenset(), ())
+    return _to_sheet(name, "", values, (), (), {}, ())
 
 
 def _decode(name: str, data: bytes) -> str:
