@@ -173,9 +173,11 @@ def _norm_key(text: str) -> str:
 
 
 HEADER_LOOKUP = {_norm_header(alias): key for key, aliases in COLUMNS.items() for alias in aliases}
-HEADER_RANK = {
-    _norm_header(a): rank for aliases in COLUMNS.values() for rank, a in enumerate(aliases)
-}
+HEADER_RANK: dict[str, int] = {}
+for _aliases in COLUMNS.values():
+    for _rank, _alias in enumerate(_aliases):
+        HEADER_RANK.setdefault(_norm_header(_alias), _rank)
+OUTLOOK_HEADERS = frozenset(_norm_header(m) for m in OUTLOOK_MARKERS)
 
 
 def map_header(header: tuple[RawCell, ...]) -> tuple[dict[str, str], list[str]]:
@@ -201,7 +203,7 @@ def map_header(header: tuple[RawCell, ...]) -> tuple[dict[str, str], list[str]]:
 
 
 def _is_outlook_export(header: tuple[RawCell, ...]) -> bool:
-    return any(_norm_header(c.value) in OUTLOOK_MARKERS for c in header if c.value)
+    return any(_norm_header(c.value) in OUTLOOK_HEADERS for c in header if c.value)
 
 
 def parse_contacts(sheet: RawSheet) -> ContactList:
@@ -230,15 +232,20 @@ def parse_contacts(sheet: RawSheet) -> ContactList:
                 )
             )
     missing = [LABELS[k] for k in REQUIRED_COLUMNS if k not in mapping]
-    if missing and _is_outlook_export(sheet.header):
-        lacking = [k for k in ("number", "channel") if k not in mapping]
+    lacking = [k for k in ("number", "channel") if k not in mapping]
+    if missing and "number" in lacking and _is_outlook_export(sheet.header):
+        how = {
+            "number": "vorne eine Spalte „Nr.“ mit einer laufenden Nummer je Person (1, 2, 3 …)",
+            "channel": "eine Spalte „Versand“ (E-Mail, Post oder beides)",
+        }
         result.errors.append(
             problem(
-                "Das ist ein Kontakt-Export aus Outlook; für die Einladung fehlen noch "
+                "Das ist ein Kontakt-Export aus Outlook; für die Einladung "
+                + ("fehlen noch " if len(lacking) > 1 else "fehlt noch ")
                 + " und ".join(f"die Spalte „{LABELS[k]}“" for k in lacking)
-                + " – bitte die Datei in Excel öffnen, vorne eine Spalte „Nr.“ mit einer "
-                "laufenden Nummer je Person (1, 2, 3 …) und eine Spalte „Versand“ "
-                "(E-Mail, Post oder beides) einfügen und wieder speichern.",
+                + " – bitte die Datei in Excel öffnen, "
+                + " und ".join(how[k] for k in lacking)
+                + " einfügen und wieder speichern.",
                 sheet.header_row,
             )
         )

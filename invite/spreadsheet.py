@@ -30,7 +30,8 @@ CSV_SUFFIXES = (".csv", ".txt")
 # Encodings German offices produce: Excel "CSV UTF-8", Excel/Outlook "CSV" (Windows-1252),
 # old DOS tools (cp850), old Macs, ISO 8859-15. charset-normalizer chooses among these only:
 # unrestricted, it calls a German cp1252 file "cp1250" (same umlauts, other letters differ).
-CSV_ENCODINGS = ("cp1252", "cp850", "mac_roman", "iso8859_15")
+CSV_ENCODINGS = ("cp1252", "iso8859_15", "cp850", "mac_roman")
+GERMAN_LETTERS = "äöüÄÖÜß"
 
 
 class RawCell(NamedTuple):
@@ -385,8 +386,20 @@ def _decode(name: str, data: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:200_000], cp_isolation=list(CSV_ENCODINGS)).best()
-    encoding = best.encoding if best is not None else "cp1252"
+    # charset-normalizer judges how chaotic each decoding looks; on a short list several look
+    # equally clean (a cp1252 „ä“ is a mac_roman „‰“), so German letters and then the
+    # Windows default decide among the cleanest.
+    sample = data[:200_000]
+    scored = []
+    for match in from_bytes(sample, cp_isolation=list(CSV_ENCODINGS)):
+        try:
+            text = sample.decode(match.encoding)
+        except UnicodeDecodeError:
+            continue
+        german = sum(text.count(ch) for ch in GERMAN_LETTERS)
+        preference = CSV_ENCODINGS.index(match.encoding) if match.encoding in CSV_ENCODINGS else 9
+        scored.append((round(match.chaos, 2), -german, preference, match.encoding))
+    encoding = min(scored)[3] if scored else "cp1252"
     try:
         return data.decode(encoding)
     except UnicodeDecodeError:
