@@ -96,7 +96,9 @@ def test_csv_errors_are_all_reported_with_file_row_and_column(tmp_path: Path) ->
     result = run_invite("check", "--contacts", str(path), "--data", str(tmp_path / "d"))
     assert result.code == 1, result.text
     assert "3 Fehler" in result.err or "4 Fehler" in result.err, result.err
-    assert "Kontakte Müller.csv, Zeile 3, Spalte „Anrede“: Anrede „Fräulein“ unbekannt" in result.err
+    assert (
+        "Kontakte Müller.csv, Zeile 3, Spalte „Anrede“: Anrede „Fräulein“ unbekannt" in result.err
+    )
     assert "Zeile 3, Spalte „E-Mail“" in result.err
     assert "Zeile 4, Spalte „Nr.“" in result.err
 

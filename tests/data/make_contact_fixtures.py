@@ -118,9 +118,7 @@ def outlook_rows(header: list[str], rows: list[list[str]]) -> list[dict[str, str
 def main() -> None:
     header, rows = example_rows()
     write_csv(HERE / "kontakte-excel.csv", header, rows, encoding="cp1252", delimiter=";")
-    write_csv(
-        HERE / "kontakte-excel-utf8.csv", header, rows, encoding="utf-8-sig", delimiter=";"
-    )
+    write_csv(HERE / "kontakte-excel-utf8.csv", header, rows, encoding="utf-8-sig", delimiter=";")
     write_csv(HERE / "kontakte-libreoffice.csv", header, rows, encoding="utf-8", delimiter=",")
     records = outlook_rows(header, rows)
     write_csv(
