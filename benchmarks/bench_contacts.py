@@ -66,7 +66,8 @@ def main() -> None:
                 f"{label:>16}: {count} rows read and checked in {best:.3f} s "
                 f"(best of {rounds}; median {median:.3f} s; CPU {cpu:.3f} s; target < 0.5 s)"
             )
-    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if hasattr(os, "getloadavg"):  # not on Windows
+        print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
