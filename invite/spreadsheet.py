@@ -131,18 +131,7 @@ def _read_zip_workbook(name: str, data: bytes) -> RawSheet:
     with zf:
         _refuse_entities(name, zf, kind)
         if kind == "ods":
-            content = zf.read("content.xml")
-            if b"table:formula=" in content:
-                return _read_calamine(
-                    name,
-                    data,
-                    formulas=None,
-                    file_problems=(
-                        "Die Tabelle enthält Formeln – bitte die Werte statt der Formeln "
-                        "eintragen (Kopieren, Inhalte einfügen › Nur Text/Zahlen).",
-                    ),
-                )
-            return _read_calamine(name, data, formulas=None)
+            return _read_calamine(name, data, formulas=None, file_problems=_ods_problems(zf))
         return _read_calamine(name, data, formulas=lambda sheet: _xlsx_formulas(zf, sheet))
 
 
@@ -201,6 +190,24 @@ def _refuse_entities(name: str, zf: zipfile.ZipFile, kind: str) -> None:
                 f"{name}: Die Arbeitsmappe enthält XML-Entitätsdefinitionen (verdächtig, "
                 "z. B. eine „Billion Laughs“-Datei). Sie wird nicht geöffnet."
             )
+
+
+def _ods_problems(zf: zipfile.ZipFile) -> tuple[str, ...]:
+    """calamine shows neither formulas nor merged cells of an .ods: look for them in its XML
+    (for the whole file; the cell is not named)."""
+    content = _member(zf, "content.xml")
+    problems = []
+    if b"table:formula=" in content:
+        problems.append(
+            "Die Tabelle enthält Formeln – bitte die Werte statt der Formeln eintragen "
+            "(Kopieren, Inhalte einfügen › Nur Text/Zahlen)."
+        )
+    if re.search(rb'table:number-(?:columns|rows)-spanned="(?:[2-9]|[1-9][0-9]+)"', content):
+        problems.append(
+            "Die Tabelle enthält verbundene Zellen – bitte die Verbindung aufheben "
+            "(Format › Zellen verbinden › Zellverbund aufheben)."
+        )
+    return tuple(problems)
 
 
 def _xlsx_formulas(zf: zipfile.ZipFile, sheet: str) -> dict[tuple[int, int], str]:

@@ -47,6 +47,7 @@ def expected() -> list[Invitee]:
 FORMATS = [
     ("kontakte.ods", {}),
     ("kontakte.xls", {}),
+    ("kontakte.xlsm", {}),
     ("kontakte-excel.csv", {"cp1252": True}),  # German Excel: Windows-1252, semicolons
     ("kontakte-excel-utf8.csv", {}),  # Excel "CSV UTF-8": BOM, semicolons
     ("kontakte-libreoffice.csv", {}),  # UTF-8, commas
@@ -148,3 +149,11 @@ def test_content_decides_not_the_name(tmp_path: Path) -> None:
     path.write_bytes(EXAMPLE.read_bytes())
     contacts = parse_contacts(read_contact_sheet(path))
     assert len(contacts.invitees) == 25 and not contacts.errors
+
+
+@pytest.mark.parametrize("name", ["verbundene-zellen.ods", "verbundene-zellen.xls"])
+def test_merged_cells_in_ods_and_xls_are_refused(name: str, tmp_path: Path) -> None:
+    """Made by LibreOffice from test_hostile_workbooks.merged_cells (D2:E3 merged)."""
+    result = run_invite("check", "--contacts", str(DATA / name), "--data", str(tmp_path))
+    assert result.code == 1, result.text
+    assert "verbundene Zellen" in result.err or "Verbundene Zellen (D2:E3)" in result.err

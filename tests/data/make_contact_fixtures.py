@@ -3,7 +3,8 @@
     python tests/data/make_contact_fixtures.py
 
 The files are committed, so the tests need neither LibreOffice nor Excel:
-- kontakte.ods, kontakte.xls: LibreOffice (``soffice --headless --convert-to``) from the .xlsx;
+- kontakte.ods, kontakte.xls, kontakte.xlsm: LibreOffice (``soffice --headless --convert-to``)
+  from the .xlsx (.xlsm with the "Calc MS Excel 2007 VBA XML" filter);
 - kontakte-excel.csv: German Excel "CSV (Trennzeichen-getrennt)": Windows-1252, semicolons,
   CRLF, quotes only where needed; characters Windows-1252 lacks become "?" as in Excel;
 - kontakte-excel-utf8.csv: German Excel "CSV UTF-8": BOM, semicolons;
@@ -11,6 +12,9 @@ The files are committed, so the tests need neither LibreOffice nor Excel:
 - outlook-export.csv: a German Outlook contact export ("Kommagetrennte Werte"): its 92
   columns, Windows-1252, commas, every field quoted, CRLF — without "Nr." and "Versand";
 - outlook-export-nr-versand.csv: the same after staff added "Nr." and "Versand" in front.
+
+verbundene-zellen.ods/.xls were converted the same way (by hand) from the workbook that
+tests/test_hostile_workbooks.py's ``merged_cells`` writes.
 """
 
 from __future__ import annotations
@@ -143,7 +147,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "kontakte.xlsx"
         shutil.copy(EXAMPLE, source)
-        for fmt in ("ods", "xls"):
+        for fmt in ("ods", "xls", "xlsm:Calc MS Excel 2007 VBA XML"):
             subprocess.run(
                 [soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
                  "--convert-to", fmt, "--outdir", str(HERE), str(source)],
