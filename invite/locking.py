@@ -48,7 +48,8 @@ def _holder_file(path: Path) -> Path:
 
 
 def _write_holder(path: Path, text: str) -> None:
-    fd = os.open(_holder_file(path), os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    flags = os.O_CREAT | os.O_WRONLY | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+    fd = os.open(_holder_file(path), flags, 0o600)
     try:
         os.write(fd, text.encode("utf-8"))
     finally:

@@ -353,7 +353,11 @@ def _to_sheet(
 def read_csv(name: str, data: bytes) -> RawSheet:
     """A CSV file as Excel, LibreOffice or Outlook write it: encoding and delimiter detected."""
     text = _decode(name, data)
-    delimiter = _delimiter(text)
+    first, _, rest = text.partition("\n")
+    if re.fullmatch(r"sep=[;,\t|]\r?", first):  # Excel's hint line; Excel does not show it
+        delimiter, text = first[4], rest
+    else:
+        delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
     values: list[list[Any]] = []
     try:

@@ -157,3 +157,15 @@ def test_merged_cells_in_ods_and_xls_are_refused(name: str, tmp_path: Path) -> N
     result = run_invite("check", "--contacts", str(DATA / name), "--data", str(tmp_path))
     assert result.code == 1, result.text
     assert "verbundene Zellen" in result.err or "Verbundene Zellen (D2:E3)" in result.err
+
+
+def test_excel_sep_hint_line_and_quoted_delimiters(tmp_path: Path) -> None:
+    path = tmp_path / "kontakte.csv"
+    path.write_bytes(
+        b'sep=,\r\nNr.,Nachname,Organisation,E-Mail\r\n1,"M\xfcller; J\xfcrgen",Verein,a@example.org\r\n'
+    )
+    sheet = read_contact_sheet(path)
+    assert (sheet.header_row, sheet.rows) == (
+        1,
+        ((2, ("1", "Müller; Jürgen", "Verein", "a@example.org")),),
+    )
