@@ -315,12 +315,16 @@ def is_formula(sentence: str) -> bool:
 
 
 def is_foreign(sentence: str) -> bool:
-    """A sentence of four or more words with (almost) no German or English in it."""
+    """Written in another language: mostly non-Latin letters (Arabic, Cyrillic, …), or two
+    or more frequent Turkish/Polish/… words outnumbering the German and English ones.
+    Names and signatures („Karl-Heinz Brösel“) are no foreign sentence."""
+    letters = [ch for ch in sentence if ch.isalpha()]
+    if len(letters) >= 3 and sum(ord(ch) > 0x24F for ch in letters) > len(letters) / 2:
+        return True
     words = [w.lower() for w in _WORD.findall(sentence)]
-    if len(words) < 4:
-        return False
+    foreign = sum(w in phrases.FOREIGN_WORDS for w in words)
     known = sum(w in phrases.KNOWN_WORDS for w in words)
-    return known / len(words) < 0.2
+    return len(words) >= 3 and foreign >= 2 and foreign > known
 
 
 # -- reading one sentence ----------------------------------------------------------------------
@@ -337,6 +341,7 @@ _DOUBT = re.compile("|".join(phrases.DOUBT))
 _NEGATION = re.compile(phrases.NEGATION)
 _NEGATION_AFTER = re.compile(phrases.NEGATION_AFTER)
 _REGRET = re.compile(phrases.REGRET)
+_WISH = re.compile(phrases.WISH)
 _CLAUSE_BREAK = re.compile(phrases.CLAUSE_BREAK)
 _FORMULA = re.compile(phrases.FORMULA)
 _APOSTROPHES = str.maketrans({"’": "'", "`": "'", "´": "'", "„": '"', "“": '"', "”": '"'})
@@ -366,6 +371,7 @@ def sentence_answer(sentence: str) -> str:
             text = pattern.sub(" ", text)
     if _PENDING.search(text):
         return "unsicher"
+    wish = False
     for clause in _CLAUSE_BREAK.split(text):
         clause = clause.strip()
         if not clause:
@@ -375,11 +381,13 @@ def sentence_answer(sentence: str) -> str:
             for match in pattern.finditer(clause):
                 negated = _negated(clause, match.start(), match.end())
                 said.add(when_negated if negated else meaning)
+        if said == {"zusage"} and _WISH.search(clause):
+            wish, said = True, set()
         if said == {"zusage"} and _REGRET.search(clause):
             said = {"unsicher"}
         meanings |= said
     if not meanings:
-        return ""
+        return "unsicher" if wish else ""
     if _DOUBT.search(text) and meanings != {"absage"}:
         return "unsicher"
     return meanings.pop() if len(meanings) == 1 else "unsicher"
@@ -440,12 +448,12 @@ def sentence_persons(sentence: str, language: str = "de") -> Persons:
     for pattern in _TOTAL:
         if match := pattern.search(text):
             return Persons(total=int(match.group(1)))
+    companions = max(len(pattern.findall(text)) for pattern in _PLUS_ONE)
+    if companions:
+        return Persons(companions=companions)
     for pattern in _COMPANIONS_UNKNOWN:
         if pattern.search(text):
             return Persons(unknown=True)
-    companions = sum(len(pattern.findall(text)) for pattern in _PLUS_ONE)
-    if companions:
-        return Persons(companions=companions)
     if _ALONE.search(text):
         return Persons(total=1)
     return Persons()

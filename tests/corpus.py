@@ -279,7 +279,7 @@ def build_corpus(campaign: Campaign, state: State) -> list[Case]:
     """Every case, good ones interleaved with hostile ones (the next good reply must still be
     processed). Needs 42 invitees with e-mail addresses (``example_rows(42)``)."""
     c = Corpus(campaign, state)
-    good = _good_cases(c)
+    good = _good_cases(c) + __import__("corpus_replies").reply_cases(c)  # written replies
     hostile = _hostile_cases(c)
     cases: list[Case] = []
     while good or hostile:

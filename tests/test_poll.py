@@ -127,6 +127,7 @@ def mismatches(polled: Polled, group: str) -> list[str]:
         "scan",
         "text-de",
         "text-en",
+        "text-other",
         "one-click",
         "forward",
         "spoof",
