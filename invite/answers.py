@@ -309,9 +309,14 @@ def sentences(text: str, language: str = "") -> list[str]:
     return found
 
 
-def is_formula(sentence: str) -> bool:
-    """A greeting, a thank-you or a closing („Sehr geehrte …“, „Viele Grüße“)."""
-    return bool(_FORMULA.match(sentence.lower()))
+def is_greeting(sentence: str) -> bool:
+    """„Sehr geehrte …“, „Hallo …“, „Dear …“."""
+    return bool(_GREETING.match(sentence.lower()))
+
+
+def is_closing(sentence: str) -> bool:
+    """„Viele Grüße“, „Mit freundlichen Grüßen“, „Best regards“ – the signature follows."""
+    return bool(_CLOSING.match(sentence.lower()))
 
 
 def is_foreign(sentence: str) -> bool:
@@ -343,7 +348,9 @@ _NEGATION_AFTER = re.compile(phrases.NEGATION_AFTER)
 _REGRET = re.compile(phrases.REGRET)
 _WISH = re.compile(phrases.WISH)
 _CLAUSE_BREAK = re.compile(phrases.CLAUSE_BREAK)
-_FORMULA = re.compile(phrases.FORMULA)
+_GREETING = re.compile(phrases.GREETING)
+_CLOSING = re.compile(phrases.CLOSING)
+_INFINITIVE_CLAUSE = re.compile(phrases.INFINITIVE_CLAUSE)
 _APOSTROPHES = str.maketrans({"’": "'", "`": "'", "´": "'", "„": '"', "“": '"', "”": '"'})
 MAX_SENTENCE_CHARS = 1000
 MAX_SENTENCES = 200
@@ -372,10 +379,7 @@ def sentence_answer(sentence: str) -> str:
     if _PENDING.search(text):
         return "unsicher"
     wish = False
-    for clause in _CLAUSE_BREAK.split(text):
-        clause = clause.strip()
-        if not clause:
-            continue
+    for clause in _clauses(text):
         said = set()
         for pattern, meaning, when_negated in _ANSWERS:
             for match in pattern.finditer(clause):
@@ -391,6 +395,21 @@ def sentence_answer(sentence: str) -> str:
     if _DOUBT.search(text) and meanings != {"absage"}:
         return "unsicher"
     return meanings.pop() if len(meanings) == 1 else "unsicher"
+
+
+def _clauses(text: str) -> list[str]:
+    """Clauses split at commas and conjunctions; an infinitive with „zu“ stays with the
+    clause it completes („leider ist es mir nicht möglich, teilzunehmen“)."""
+    clauses: list[str] = []
+    for part in _CLAUSE_BREAK.split(text):
+        part = part.strip()
+        if not part:
+            continue
+        if clauses and _INFINITIVE_CLAUSE.search(part):
+            clauses[-1] = f"{clauses[-1]} {part}"
+        else:
+            clauses.append(part)
+    return clauses
 
 
 def _negated(clause: str, start: int, end: int) -> bool:
@@ -705,10 +724,13 @@ def _persons(found: _Collected) -> tuple[int | None, str]:
 
 
 def _first_content(written: str) -> str:
-    """The first sentence that is not a greeting or a closing (else the first one)."""
+    """The first sentence the person wrote: not the greeting, nothing from the closing on
+    (the signature); the first sentence only when there is nothing else."""
     found = sentences(written)
     for sentence in found:
-        if not is_formula(sentence):
+        if is_closing(sentence):
+            break
+        if not is_greeting(sentence) or sentence.count(" ") > 6:
             return sentence
     return found[0] if found else ""
 

@@ -82,12 +82,13 @@ ANSWERS: list[Row] = [
     (r"\bkomm(?:e|en|t)\b(?!(?: \w+){0,4} (?:zurück|wieder)\b)(?! (?:sie|ihr) )(?! darauf an\b)", "zusage", "absage", "Ich komme gern"),
     (r"\b(?:vorbei ?kommen|vorbeischauen|erscheinen|erscheine)\b", "zusage", "absage", "Ich werde erscheinen"),
     (r"\b(?:nehme|nehmen|nimmt|nehmt)\b(?: [\w.,-]+){0,8} teil\b", "zusage", "absage", "Unsere Vorsitzende nimmt teil"),
-    (r"\bteil(?:zu)?nehmen\b|\bteilnehme\b", "zusage", "absage", "Wir möchten gern teilnehmen"),
+    (r"\bteil(?:zu)?nehmen\b|\bteilnehme\b|\bteilnimmt\b|\bteilnehmt\b", "zusage", "absage", "Wir möchten gern teilnehmen"),
     (r"\b(?:bin|sind|ist|bleibe|wäre|wären|seid|sein)\b(?: [\w.,-]+){0,5} dabei\b|\bdabei sein\b", "zusage", "absage", "Bin dabei!"),
     (r"\bmelde[nt]?\b(?: [\w.,-]+){0,8} an\b(?! \w)|\banmelden\b|\bangemeldet\b", "zusage", "unsicher", "Hiermit melden wir uns an"),
     (r"\b(?:sage|sagen|sagt)\b(?: [\w.,-]+){0,6} zu\b(?! \w)|\bzusagen\b|\bzusage\b", "zusage", "unsicher", "Hiermit sage ich zu"),
     (r"\bbestätige[n]?\b.{0,40}\bteilnahme\b|\bteilnahme\b.{0,40}\bbestätig", "zusage", "unsicher", "Ich bestätige meine Teilnahme"),
-    (r"\bda sein\b|\bvon der partie\b", "zusage", "absage", "Wir werden da sein"),
+    (r"\bda sein\b|\bvon der partie\b|\banwesend\b", "zusage", "absage", "Wir werden da sein"),
+    (r"\b(?:gerne?|gern) annehme[n]?\b|\bnehme[n]? (?:\w+ ){0,4}(?:gerne?|dankend) an\b|\bnehme[n]? (?:\w+ ){0,2}einladung (?:\w+ ){0,2}an\b", "zusage", "unsicher", "Ich nehme die Einladung gerne an"),
     (r"\b(?:sind|ist|bin|werden|wird)\b(?: [\w.,-]+){0,6} vertreten\b", "zusage", "absage", "Wir sind mit zwei Personen vertreten"),
     (r"\bfreu(?:e|en|t)\b(?: [\w.,-]+){0,4} (?:auf|darauf)\b(?: [\w.,-]+){0,3} (?:abend|treffen|veranstaltung|termin|wiedersehen|austausch|begegnung|kennenlernen|vernetzungstreffen|empfang|gespräche|dort)\b|\bfreu(?:e|en|t) (?:mich|uns) (?:schon )?darauf\b", "zusage", "unsicher", "Wir freuen uns auf den Abend"),
     (r"\bpl(?:ä|ae)tze?\b.{0,30}\breservier|\breservier\w*\b.{0,30}\bpl(?:ä|ae)tze?\b", "zusage", "unsicher", "Bitte reservieren Sie 2 Plätze"),
@@ -123,13 +124,15 @@ REGRET = r"\b(?:leider|bedauerlicherweise|unfortunately|sorry|schade)\b"
 # A wish is no Zusage by itself („Ich würde gern kommen“ → prüfen); followed by a reason not
 # to come it is an Absage („I'd like to come, but I'm on leave that week“).
 WISH = r"\b(?:würde|würden|hätte|hätten|wollte|wollten) (?:\w+ ){0,3}(?:gern|gerne|eigentlich)\b|\b(?:i|we)'d (?:like|love)\b|\bwould (?:like|love)\b"
+# An infinitive with „zu“ belongs to the clause before it („nicht möglich, teilzunehmen“).
+INFINITIVE_CLAUSE = r"(?:\b\w+zu(?:nehmen|kommen|sein|erscheinen)|\bzu \w+en|\bdabei zu sein)(?: \w+)?$"
 CLAUSE_BREAK = r"[,;:()–]| - |\s(?:aber|jedoch|sondern|allerdings|doch|und|oder|weil|denn|dass|obwohl|but|however|and|or|because|since|although|so)\s"
 
 # Person counts (after number words became digits) -------------------------------------------
 TOTAL: list[str] = [
     r"\banzahl(?: der)?(?: personen| teilnehmenden| teilnehmer)?\s*:\s*(\d{1,3})\b",
     r"\bpersonen\s*:\s*(\d{1,3})\b",
-    r"\b(\d{1,3})\s*(?:personen|person|pers\.|teilnehmende[n]?|teilnehmer(?:innen|n)?|leute[n]?|plätze|platz|people|persons|attendees|participants|seats|places)\b",
+    r"\b(\d{1,3})\s*(?:personen|person|pers\.|teilnehmende[n]?|teilnehmer(?:innen|n)?|leute[n]?|vertreter(?:in|innen)?|plätze|platz|people|persons|attendees|participants|seats|places)\b",
     r"\b(?:the )?(\d{1,3}) of us\b",
     r"\b(?:wir sind|wir werden|wir kommen(?: mit)?|we(?:'ll| will)? be|we are)\s+(?:zu )?(\d{1,3})\b(?![.:]\d)(?! ?(?:uhr|pm|am|h)\b)",
     r"\bzu (\d{1,3})\b(?! ?(?:uhr|h)\b)(?![.:]\d)",
@@ -160,11 +163,13 @@ ALONE = r"\b(?:allein|alleine|alone|by myself|nur ich|just me|only me|ohne begle
 WE = r"\b(?:wir|uns|we|us|we'll|we're)\b"
 
 # Greetings and closings: never quoted as the deciding sentence ------------------------------
-FORMULA = (
-    r"^(?:sehr geehrte|geehrte|liebe[rs]?|hallo|hi|hello|dear|guten (?:tag|morgen|abend)|moin|servus|grüß gott|"
-    r"mit (?:freundlichen|besten|herzlichen|lieben)|viele grüße|beste grüße|herzliche grüße|liebe grüße|freundliche grüße|"
-    r"gruß|grüße|lg|mfg|vg|best regards|kind regards|regards|best wishes|best|cheers|sincerely|yours|thanks|thank you|"
-    r"vielen dank|danke|herzlichen dank)\b"
+GREETING = (
+    r"^(?:sehr geehrte|geehrte|liebe[rs]?|hallo|hi|hello|dear|guten (?:tag|morgen|abend)|moin|servus|grüß gott)\b"
+)
+CLOSING = (
+    r"^(?:mit (?:freundlichen|besten|herzlichen|lieben)|viele grüße|beste grüße|herzliche grüße|liebe grüße|"
+    r"freundliche grüße|herzlich|gruß|grüße|lg|mfg|vg|best regards|kind regards|regards|best wishes|best|cheers|"
+    r"sincerely|yours|hochachtungsvoll|bis (?:bald|dann))\b"
 )
 
 # German and English words that make a sentence readable here; a sentence of four or more
