@@ -58,7 +58,7 @@ PENDING: list[str] = [
     r"\bhängt (?:\w+ ){0,3}ab\b|\babhängig\b|\bje nachdem\b|\bkommt (?:\w+ ){0,2}darauf an\b", r"\bunter vorbehalt\b|\bvorbehaltlich\b|\bunverbindlich\b",
     r"\bmal sehen\b|\bmal schauen\b|\bschauen wir\b|\bsehen wir\b", r"\bversuche[n]?\b|\bhoffe\b|\bhoffentlich\b|\bplane[n]?\b|\bgeplant\b",
     r"\bzusage (?:\w+ ){0,4}(?:später|erst|nachreichen|folgt)\b", r"\bdazwischen ?gekommen\b",
-    r"\bnot yet\b|\bn't (?:\w+ ){0,4}yet\b|\bnot (?:\w+ ){0,3}yet\b", r"\bnot sure\b|\bunsure\b|\buncertain\b|\bundecided\b",
+    r"\bnot yet\b|n't (?:\w+ ){0,4}yet\b|\bnot (?:\w+ ){0,3}yet\b", r"\bnot sure\b|\bunsure\b|\buncertain\b|\bundecided\b",
     r"\blet you know\b|\bget back to you\b|\bkeep you posted\b|\bconfirm (?:\w+ ){0,3}(?:later|closer|nearer|once|when|by|soon|next)\b",
     r"\bto be confirmed\b|\btbc\b|\btentative(?:ly)?\b|\bprovisional(?:ly)?\b", r"\btry to\b|\btrying to\b|\bhope to\b|\bhoping to\b|\bplan(?:ning)? to\b",
     r"\bdepend(?:s|ing)?\b|\bonce i (?:know|have|hear)\b|\bas soon as i\b",
@@ -149,7 +149,7 @@ PLUS_N = rf"\b(?:mit|with|plus|und|and|\+)\s+(?:insgesamt |weiteren |more |other
 # one named companion, in the same or another sentence
 PLUS_ONE: list[str] = [
     rf"\b(?:mit|samt|nebst|und|plus|with|and|bringe|bringen|bring|bringing)\s+(?:meiner|meinem|meine|meinen|einer|einem|eine|einen|unserer|unserem|unsere|unseren|a|my|one|our)\s+(?:[\w-]+\s+)?{COMPANION_NOUN}\b",
-    rf"\b(?:mein|meine|unser|unsere|my|our)\s+(?:[\w-]+\s+)?{COMPANION_NOUN}\b[^.!?]{{0,60}}\b(?:kommt mit|kommt auch|begleitet|ist auch dabei|nimmt auch teil|will join|will come|will accompany|joins|is coming|comes too|will attend too)\b",
+    rf"\b(?:mein|meine|unser|unsere|my|our)\s+(?:[\w-]+\s+)?{COMPANION_NOUN}\b[^.!?]{{0,60}}\b(?:kommt mit|kommt auch|kommen mit|kommen auch|begleitet|ist auch dabei|nimmt auch teil|will join|will come|will accompany|joins|is coming|comes too|will attend too)\b",
     r"\bplus one\b|\bplus eins\b|\+\s?1\b",
 ]
 # companions whose number cannot be told („mit Kollegen“, „my colleagues“, „Frau X und ich“)

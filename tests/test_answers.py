@@ -15,9 +15,11 @@ from invite.answers import (
     read_answer,
     reply_text,
     sentence_answer,
+    sentence_persons,
+    sentences,
 )
 from invite.evidence import FormFields, ScanReading
-from invite.mailparse import IncomingMail, parse_mail
+from invite.mailparse import IncomingMail, html_to_text, parse_mail
 
 CODE = "K7Q2M9XA"
 
@@ -264,3 +266,205 @@ def test_non_standard_bounce() -> None:
 
 def test_a_person_writing_about_unknown_users_is_no_bounce() -> None:
     assert detect_bounce(mail("Der user unknown Fehler ist bei uns behoben. Wir kommen.")) is None
+
+
+# -- issue 10: each kind of failure seen, read precisely ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("Ich würde gern kommen, muss aber erst den Dienstplan abwarten.", "Dienstplan abwarten"),
+        ("Eine Zusage ist erst nach unserer Sitzung möglich.", "erst nach unserer Sitzung"),
+        ("Vielen Dank! Wir melden uns noch.", "Wir melden uns noch."),
+        ("Wir können noch nicht fest zusagen.", "noch nicht fest zusagen"),
+        ("Ich weiß noch nicht, ob ich es schaffe.", "ob ich es schaffe"),
+        ("I'm not sure yet whether I can make it.", "not sure yet"),
+        ("Vielleicht komme ich mit meinem Mann.", "Vielleicht komme ich"),
+        ("Ich komme, mein Kollege leider nicht.", "mein Kollege leider nicht"),
+        ("Ich kann nicht, aber meine Kollegin kommt an meiner Stelle.", "an meiner Stelle"),
+        ("Ich würde gern kommen.", "Ich würde gern kommen."),
+    ],
+)
+def test_hedges_conditions_promises_and_mixed_signals_go_to_review(text: str, quoted: str) -> None:
+    reading = read_answer(mail(f"Hallo Frau Dr. Meier,\n\n{text}\n\nViele Grüße\nAnna"))
+    assert not reading.sure
+    assert quoted in reading.unsure
+    assert "Hallo Frau" not in reading.unsure  # never the salutation
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Da sagen wir nicht nein und kommen gern.", "zusage"),
+        ("Das möchten wir auf keinen Fall verpassen.", "zusage"),
+        ("Das lassen wir uns nicht entgehen.", "zusage"),
+        ("Wir werden nicht fehlen!", "zusage"),
+        ("We wouldn't miss it.", "zusage"),
+        ("Ich komme gern, kein Problem.", "zusage"),
+        ("Wir können noch nicht fest zusagen.", "unsicher"),
+        ("We can't confirm yet.", "unsicher"),
+        ("Ich kann keine Zusage geben.", "unsicher"),
+        ("Ich komme leider nicht.", "absage"),
+        ("Leider ist es mir nicht möglich, an dem Treffen teilzunehmen.", "absage"),
+        ("Ich kann nicht kommen, weil ich nicht in Münster bin.", "absage"),
+    ],
+)
+def test_negation_belongs_to_its_verb_and_idioms_are_phrases(sentence: str, expected: str) -> None:
+    assert sentence_answer(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        (
+            "Am Do., 31.1. sind wir gern dabei, zu zweit. Viele Grüße",
+            "Am Do., 31.1. sind wir gern dabei, zu zweit.",
+        ),
+        (
+            "Wir bringen z. B. Flyer mit. Ich komme mit Herrn Prof. Dr. Schulz.",
+            "Wir bringen z. B. Flyer mit.",
+        ),
+        (
+            "Hallo Frau Dr. Meier, ich komme gern. Gibt es Parkplätze?",
+            "Hallo Frau Dr. Meier, ich komme gern.",
+        ),
+        ("Wir kommen am 31. Januar gern. Herzliche Grüße", "Wir kommen am 31. Januar gern."),
+    ],
+)
+def test_dates_and_abbreviations_do_not_end_a_sentence(text: str, sentence: str) -> None:
+    assert sentence in sentences(text)
+
+
+def test_dates_and_abbreviations_in_a_whole_reply() -> None:
+    reading = read_answer(mail("Hallo,\n\nam Do., 31.1. sind wir gern zu zweit dabei.\n\nGruß"))
+    assert (reading.answer, reading.persons, reading.sure) == ("zusage", 2, True)
+    unclear = read_answer(mail("Hallo,\n\nam Do., 31.1. kommen wir evtl. mit Dr. Meier.\n\nGruß"))
+    assert not unclear.sure and "am Do., 31.1. kommen wir evtl. mit Dr. Meier." in unclear.unsure
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("Hiermit melden wir uns an, 2 Personen.", "zusage"),
+        ("Unsere Vorsitzende nimmt teil.", "zusage"),
+        ("Bin dabei!", "zusage"),
+        ("Ohne uns, leider.", "absage"),
+        ("I'm away that week.", "absage"),
+        ("We will not be able to make it.", "absage"),
+        ("I'd like to come, but I'm on leave that week.", "absage"),
+        ("Im Auftrag von Herrn Dr. Nguyen teile ich mit, dass er gerne teilnimmt.", "zusage"),
+        ("Ich nehme die Einladung gerne an.", "zusage"),
+        ("Wir müssen leider passen.", "absage"),
+    ],
+)
+def test_verb_first_third_person_short_forms_and_english_absence(text: str, answer: str) -> None:
+    reading = read_answer(mail(text))
+    assert (reading.answer, reading.sure) == (answer, True), reading.unsure
+
+
+@pytest.mark.parametrize(
+    ("text", "persons", "unsure"),
+    [
+        ("Ich nehme gern teil. Mein Kollege kommt mit.", 2, ""),
+        ("Ich komme. Meine Kollegin Frau Kaya begleitet mich.", 2, ""),
+        ("Wir nehmen mit drei Personen teil.", 3, ""),
+        ("We will be three people.", 3, ""),
+        ("Ich komme mit zwei Kollegen.", 3, ""),
+        ("Hiermit melden wir uns an.", None, "Anzahl Personen unklar"),
+        ("Ich komme gern mit Kollegen aus dem Vorstand.", None, "Begleitung ohne Zahl"),
+        ("Ich komme und bringe noch Leute mit.", None, "Begleitung ohne Zahl"),
+        ("Wir kommen zu zweit. Ich komme mit zwei Kollegen.", None, "Personenzahl passt nicht"),
+    ],
+)
+def test_persons_never_silently_one(text: str, persons: int | None, unsure: str) -> None:
+    reading = read_answer(mail(text))
+    assert reading.answer == "zusage"
+    assert reading.persons == persons
+    assert (unsure in reading.unsure) if unsure else reading.sure, reading.unsure
+
+
+def test_number_words_through_text2num() -> None:
+    assert sentence_persons("Wir sind zwölf Leute.").total == 12
+    assert sentence_persons("the three of us will come", "en").total == 3
+    assert sentence_persons("Ich komme um 17 Uhr mit 2 Kollegen.").companions == 2
+    assert sentence_persons("Am 31.1. komme ich allein.").total == 1
+
+
+@pytest.mark.parametrize("subject", ["Anmeldung", "Re: Einladung", "Anmeldung Vernetzungstreffen"])
+def test_a_subject_that_names_the_topic_is_no_answer(subject: str) -> None:
+    reading = read_answer(
+        mail("Sehr geehrte Damen und Herren,\n\nanbei unsere Unterlagen.", subject)
+    )
+    assert not reading.sure and "anbei unsere Unterlagen" in reading.unsure
+
+
+def test_a_subject_that_answers_counts() -> None:
+    assert read_answer(mail("Viele Grüße\nAnna", "Zusage")).answer == "zusage"
+    reading = read_answer(mail("Ich komme gern.", "Absage"))
+    assert "Widersprüchliche" in reading.unsure
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Merhaba,\n\ndavetiniz için teşekkür ederim. Toplantıya katılacağım.\n\nSaygılarımla",
+        "Dzień dobry,\n\nniestety nie mogę przyjść na spotkanie.\n\nPozdrawiam",
+        "مرحبا،\n\nشكرا على الدعوة. سأحضر الاجتماع.",
+        "Здравствуйте,\n\nспасибо за приглашение. Я обязательно приду.",
+    ],
+)
+def test_other_languages_go_to_review_unless_the_form_answers(text: str) -> None:
+    reading = read_answer(mail(text))
+    assert not reading.sure and "anderen Sprache" in reading.unsure
+    with_form = read_answer(mail(text), [FormFields("f.pdf", CODE, "ja", "2")])
+    assert (with_form.answer, with_form.persons, with_form.sure) == ("zusage", 2, True)
+
+
+def test_names_in_signatures_are_no_foreign_text() -> None:
+    reading = read_answer(mail("Ich komme gern.\n\nMfG Karl-Heinz Brösel\nGül Şahin Yıldız"))
+    assert (reading.answer, reading.sure) == ("zusage", True)
+
+
+def test_printed_form_without_a_readable_tick_goes_to_review_whatever_else_says() -> None:
+    printed = FormFields("scan.pdf", CODE, "", "2", printed=True)
+    for subject, text in (("Zusage", "Anbei."), ("AW: Einladung", "Wir kommen gerne zu zweit.")):
+        reading = read_answer(mail(text, subject), [printed])
+        assert not reading.sure and "ohne erkennbares Kreuz" in reading.unsure
+    ticked = read_answer(mail("Anbei."), [FormFields("scan.pdf", CODE, "ja", "2", printed=True)])
+    assert (ticked.answer, ticked.persons, ticked.sure) == ("zusage", 2, True)
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "-----Ursprüngliche Nachricht-----\nVon: Stadt Münster\nGesendet: Dienstag, 15. Januar 2019 11:30\nAn: x\nBetreff: Einladung\n\nIch nehme teil (Zusage)",
+        "Von: Stadt Münster <a@stadt.example>\nGesendet: Dienstag, 15. Januar 2019 11:30:12\nAn: Anna\nBetreff: Einladung\n\nIch nehme teil (Zusage)",
+        "From: Stadt Münster <a@stadt.example>\nSent: Tuesday, January 15, 2019 11:30 AM\nTo: x\nSubject: Invitation\n\nI will attend (yes)",
+        "On Tue, Jan 15, 2019 at 11:30 AM Stadt Münster <a@stadt.example> wrote:\n\n> Ich nehme teil",
+        "> Am 15.01.2019 um 11:30 schrieb Stadt Münster <a@stadt.example>:\n> \n> Ich nehme teil",
+        "________________________________\nVon: Stadt Münster\nGesendet: Dienstag, 15. Januar 2019 11:30\nAn: x\nBetreff: y\n\nIch nehme teil (Zusage)",
+    ],
+)
+def test_quoted_history_of_every_mail_program_is_cut(quote: str) -> None:
+    written = reply_text(f"Leider nicht.\n\nGruß\nAnna\n\n{quote}")
+    assert written.startswith("Leider nicht.")
+    assert "teil" not in written and "attend" not in written
+
+
+def test_html_quotes_of_gmail_outlook_and_apple_are_marked() -> None:
+    gmail = html_to_text(
+        '<div dir="ltr">Leider nicht.</div><div class="gmail_quote"><div class="gmail_attr">Am Di. schrieb X:</div>'
+        '<blockquote class="gmail_quote">Ich nehme teil</blockquote></div>'
+    )
+    assert reply_text(gmail) == "Leider nicht."
+    apple = html_to_text(
+        '<div>Leider nicht.</div><blockquote type="cite">Ich nehme teil</blockquote>'
+    )
+    assert reply_text(apple) == "Leider nicht."
+    outlook = html_to_text(
+        '<p class="MsoNormal">Leider nicht.</p><div style="border-top:solid #E1E1E1 1.0pt">'
+        "<p><b>Von:</b> Stadt<br><b>Gesendet:</b> Dienstag<br><b>An:</b> x<br><b>Betreff:</b> y</p></div>"
+        "<p>Ich nehme teil</p>"
+    )
+    assert reply_text(outlook) == "Leider nicht."

@@ -195,3 +195,19 @@ def test_guard_without_fork_spawns_and_keeps_both_limits(
     report = examine([pdf("f.pdf", corpus.form("1"))])
     assert report.problems == [], report.problems
     assert {f.code for f in report.findings} == {corpus.inv("1").code}
+
+
+def test_form_printed_to_pdf_is_read_from_its_page(corpus: Corpus) -> None:
+    """„Drucken → Als PDF speichern“ drops the fields; the typed values stay as page text beside
+    their labels and the tick is drawn: both are read, and a blank print reads as no tick."""
+    from corpus_replies import _printed
+
+    filled = corpus.filled_form("1", teilnahme="/ja", personen="2", namen="Olga Petrowa, Jan Nowak")
+    report = examine([pdf("Formular.pdf", _printed(filled))])
+    (form,) = report.forms
+    assert (form.printed, form.teilnahme, form.personen) == (True, "ja", "2")
+    assert "Petrowa" in form.namen.replace(" ", "") and form.code == corpus.inv("1").code
+    nein = examine([pdf("f.pdf", _printed(corpus.filled_form("2", teilnahme="/nein")))]).forms
+    assert [(f.printed, f.teilnahme) for f in nein] == [(True, "nein")]
+    blank = examine([pdf("f.pdf", _printed(corpus.form("3")))]).forms
+    assert [(f.printed, f.teilnahme, f.personen) for f in blank] == [(True, "", "")]
