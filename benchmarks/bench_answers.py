@@ -43,6 +43,7 @@ class Figures:
     seconds: float = 0.0
     confusion: Counter = field(default_factory=Counter)  # (expected, got) -> count
     wrong_answers: list[str] = field(default_factory=list)  # a wrong Zusage/Absage
+    wrong_persons: list[str] = field(default_factory=list)  # a Zusage settled with a wrong count
     bounces_as_replies: list[str] = field(default_factory=list)
     misread: list[str] = field(default_factory=list)  # any other difference (persons, kind)
     clear: int = 0
@@ -80,6 +81,15 @@ def evaluate(cases: Iterable[Case], outcome_of: dict[str, Outcome]) -> Figures:
         if said and (case.answer != outcome.answer or outcome.invitee != case.invitee):
             figures.wrong_answers.append(
                 f"{case.name}: expected {expected}/{case.invitee}, got {got}/{outcome.invitee}"
+            )
+        if (
+            said
+            and case.answer == outcome.answer == "zusage"
+            and case.persons is not None
+            and (outcome.persons or 1) != case.persons
+        ):
+            figures.wrong_persons.append(
+                f"{case.name}: expected {case.persons} persons, got {outcome.persons or 1}"
             )
         if case.group == "bounce" and outcome.kind == "answer":
             figures.bounces_as_replies.append(f"{case.name}: read as {got}")
@@ -139,6 +149,9 @@ def report(figures: Figures, show_wrong: bool) -> str:
     lines.append("")
     lines.append(f"Wrong Zusage/Absage:            {len(figures.wrong_answers)} (must be 0)")
     for item in figures.wrong_answers:
+        lines.append(f"    ✗ {item}")
+    lines.append(f"Zusagen with a wrong count:     {len(figures.wrong_persons)} (must be 0)")
+    for item in figures.wrong_persons:
         lines.append(f"    ✗ {item}")
     lines.append(f"Bounces read as replies:        {len(figures.bounces_as_replies)} (must be 0)")
     for item in figures.bounces_as_replies:

@@ -62,6 +62,7 @@ PENDING: list[str] = [
     r"\blet you know\b|\bget back to you\b|\bkeep you posted\b|\bconfirm (?:\w+ ){0,3}(?:later|closer|nearer|once|when|by|soon|next)\b",
     r"\bto be confirmed\b|\btbc\b|\btentative(?:ly)?\b|\bprovisional(?:ly)?\b", r"\btry to\b|\btrying to\b|\bhope to\b|\bhoping to\b|\bplan(?:ning)? to\b",
     r"\bdepend(?:s|ing)?\b|\bonce i (?:know|have|hear)\b|\bas soon as i\b",
+    r"\bdo (?:my|our) best\b|\bmein (?:bestes|möglichstes)\b|\bunser (?:bestes|möglichstes)\b",
     # someone else would come in the invitee's place: staff decide
     r"\ban (?:meiner|unserer|seiner|ihrer) stelle\b|\bstatt (?:mir|uns|meiner)\b|\bstattdessen\b|\bvertritt (?:mich|uns)\b|\bin vertretung\b|\bvertreten (?:mich|uns)\b",
     r"\binstead\b|\bin my place\b|\bon my behalf\b|\bin (?:his|her|their) place\b|\breplace me\b",
@@ -100,6 +101,7 @@ ANSWERS: list[Row] = [
     (r"\b(?:klappt|klappen|geht|gehen|passt|passen|schaffe|schaffen|schafft|reicht)\b(?: [\w.,-]+){0,5} nicht\b", "absage", "absage", "Das klappt bei uns leider nicht"),
     (r"\bnicht möglich\b|\bunmöglich\b", "absage", "absage", "Eine Teilnahme ist mir nicht möglich"),
     (r"\bohne (?:uns|mich)\b|\b(?:muss|müss)\w*\b(?: [\w.,-]+){0,4} passen\b|\b(?:müssen|muss) (?:\w+ ){0,3}fehlen\b", "absage", "unsicher", "Ohne uns, leider"),
+    (r"\b(?:auf|bei|in) (?:einer|einem|der|dem) (?:fortbildung|tagung|konferenz|schulung|seminar|messe|klausur)\b|\bbin raus\b|\bsind raus\b", "absage", "unsicher", "Ich bin an dem Tag auf einer Fortbildung"),
     (r"\bim urlaub\b|\bverreist\b|\bauf reisen\b|\bdienstreise\b|\bkrank\b|\berkrankt\b|\bin elternzeit\b", "absage", "unsicher", "Wir sind in der Woche im Urlaub"),
     (r"^(?:leider )?nein\b|\bleider nein\b|\bleider nicht\b|\bleider (?:\w+ ){0,2}nicht dabei\b", "absage", "absage", "Leider nicht."),
     # English: Zusage
@@ -113,7 +115,7 @@ ANSWERS: list[Row] = [
     (r"^(?:yes|yep|sure|absolutely)\b(?:[ ,]+(?:please|thanks|thank you|of course|definitely|gladly|i'm coming))*[ !.]*$", "zusage", "unsicher", "Yes, please!"),
     # English: Absage
     (r"\bunable\b|\bdecline\b|\bdeclining\b|\bregret\w*\b|\bapologies\b|\bapologi[sz]e\b", "absage", "unsicher", "I regret that I can't make it"),
-    (r"\baway\b|\babroad\b|\bon (?:leave|holiday|vacation|annual leave|a business trip|sick leave)\b|\bout of (?:town|the country)\b|\btravel(?:l)?ing\b|\bill\b", "absage", "unsicher", "I'm away that week"),
+    (r"\baway\b|\babroad\b|\bon (?:leave|holiday|vacation|annual leave|a business trip|sick leave)\b|\bout of (?:town|the country)\b|\btravel(?:l)?ing\b|\bill\b|\bbusy\b|\bi'm out\b", "absage", "unsicher", "I'm away that week"),
     (r"\b(?:have|had) to (?:miss|pass|skip|cancel)\b|\bwill (?:\w+ ){0,2}miss\b|\bsorry to miss\b|\bmust pass\b|\bgive it a miss\b|\bcan't do\b|\bprior (?:commitment|engagement)\b|\banother (?:commitment|engagement|appointment|meeting)\b|\bclash\w*\b|\bdouble[- ]booked\b", "absage", "unsicher", "I'll have to miss this one"),
     (r"^(?:no|nope)\b(?:[ ,]+(?:sorry|unfortunately|thanks|thank you))*[ !.]*$", "absage", "absage", "No, sorry."),
 ]
@@ -126,7 +128,7 @@ REGRET = r"\b(?:leider|bedauerlicherweise|unfortunately|sorry|schade)\b"
 WISH = r"\b(?:würde|würden|hätte|hätten|wollte|wollten) (?:\w+ ){0,3}(?:gern|gerne|eigentlich)\b|\b(?:i|we)'d (?:like|love)\b|\bwould (?:like|love)\b"
 # An infinitive with „zu“ belongs to the clause before it („nicht möglich, teilzunehmen“).
 INFINITIVE_CLAUSE = r"(?:\b\w+zu(?:nehmen|kommen|sein|erscheinen)|\bzu \w+en|\bdabei zu sein)(?: \w+)?$"
-CLAUSE_BREAK = r"[,;:()–]| - |\s(?:aber|jedoch|sondern|allerdings|doch|und|oder|weil|denn|dass|obwohl|but|however|and|or|because|since|although|so)\s"
+CLAUSE_BREAK = r"[,;:()–]| - |\s(?:aber|jedoch|sondern|allerdings|doch|und(?! (?:herrn?|frau|dr\.?|prof\.?|mein\w*|unser\w*|ich)\b)|oder|weil|denn|dass|obwohl|but|however|and|or|because|since|although|so)\s"
 
 # Person counts (after number words became digits) -------------------------------------------
 TOTAL: list[str] = [
@@ -142,7 +144,7 @@ ZU_WORD = r"\bzu (zweit|dritt|viert|fünft|sechst|siebt|acht|neunt|zehnt)\b"
 COMPANION_NOUN = (
     r"(?:kolleg(?:e|en|in|innen)|begleit(?:ung|person|personen)|gäste|gast|mitarbeiter(?:in|innen|n)?|frau|mann|ehefrau|ehemann|partner(?:in)?|"
     r"tochter|sohn|stellvertreter(?:in)?|vorsitzende[n]?|assistent(?:in)?|referent(?:in)?|freund(?:in)?|"
-    r"colleagues?|guests?|companions?|partner|wife|husband|daughter|son|deputy|assistant|friend|others?)"
+    r"mannes|ehemannes|partners|sohnes|colleagues?|guests?|companions?|partner|wife|husband|daughter|son|deputy|assistant|friend|others?)"
 )
 # "mit 2 Kollegen" / "with 3 colleagues": that many besides the writer
 PLUS_N = rf"\b(?:mit|with|plus|und|and|\+)\s+(?:insgesamt |weiteren |more |other )?(\d{{1,3}})\s+(?:weitere[n]? |more |other )?{COMPANION_NOUN}\b"
@@ -151,6 +153,7 @@ PLUS_ONE: list[str] = [
     rf"\b(?:mit|samt|nebst|und|plus|with|and|bringe|bringen|bring|bringing)\s+(?:meiner|meinem|meine|meinen|einer|einem|eine|einen|unserer|unserem|unsere|unseren|a|my|one|our)\s+(?:[\w-]+\s+)?{COMPANION_NOUN}\b",
     rf"\b(?:mein|meine|unser|unsere|my|our)\s+(?:[\w-]+\s+)?{COMPANION_NOUN}\b[^.!?]{{0,60}}\b(?:kommt mit|kommt auch|kommen mit|kommen auch|begleitet|ist auch dabei|nimmt auch teil|will join|will come|will accompany|joins|is coming|comes too|will attend too)\b",
     r"\bplus one\b|\bplus eins\b|\+\s?1\b",
+    rf"\bin begleitung (?:meines|meiner|unseres|unserer|eines|einer|von)\s+(?:[\w-]+\s+)?{COMPANION_NOUN}\b|\baccompanied by (?:my|a|our)\s+(?:[\w-]+\s+)?{COMPANION_NOUN}\b",
 ]
 # companions whose number cannot be told („mit Kollegen“, „my colleagues“, „Frau X und ich“)
 COMPANIONS_UNKNOWN: list[str] = [

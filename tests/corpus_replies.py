@@ -257,6 +257,35 @@ MORE: list[tuple[str, str, int | None]] = [
     ("Dear Sir or Madam,\n\ncould you tell me whether the venue is wheelchair accessible?\n\nKind regards\nTom", P, None),
 ]
 
+# A third batch, also measured before any change to the reader.
+THIRD: list[tuple[str, str, int | None]] = [
+    ("Sehr geehrte Frau Rietkötter,\n\ngerne bestätige ich meine Teilnahme für den 31.01.\n\nMit freundlichen Grüßen\nDr. Hamid Rahimi", Z, 1),
+    ("Hallo,\n\nich bin leider krankgeschrieben und kann nicht kommen.\n\nLG Bettina", A, None),
+    ("Guten Tag,\n\nich komme sehr gerne, bitte notieren Sie mich.\n\nViele Grüße\nJosef Nowicki", Z, 1),
+    ("Sehr geehrte Damen und Herren,\n\nunser Verein wird durch Frau Mahmoud und Herrn Idowu vertreten, also 2 Personen.\n\nMit freundlichen Grüßen\nder Vorstand", Z, 2),
+    ("Hallo Frau Rietkötter,\n\nich freue mich auf das Vernetzungstreffen und bin dabei.\n\nHerzliche Grüße\nMaja", Z, 1),
+    ("Liebe Frau Rietkötter,\n\nes tut mir leid, aber an dem Tag bin ich auf einer Fortbildung in Berlin.\n\nViele Grüße\nKatrin", A, None),
+    ("Sehr geehrte Damen und Herren,\n\nbitte streichen Sie mich von der Teilnehmerliste, ich kann doch nicht kommen.\n\nMfG\nR. Kaya", A, None),
+    ("Hallo,\n\nich hatte mich schon telefonisch angemeldet, komme also.\n\nGruß\nFrank", Z, 1),
+    ("Sehr geehrte Frau Rietkötter,\n\nich nehme in Begleitung meines Mannes teil.\n\nMit freundlichen Grüßen\nNaledi Khumalo", Z, 2),
+    ("Guten Tag,\n\nwir nehmen teil, genaue Anzahl folgt.\n\nGrüße\nStadtteilbüro", P, None),
+    ("Hallo,\n\nich kann noch nicht zusagen, da ich auf die Bestätigung meines Urlaubs warte.\n\nGruß", P, None),
+    ("Sehr geehrte Damen und Herren,\n\nich komme, allerdings erst gegen 18:30 Uhr.\n\nMit freundlichen Grüßen\nLuis Fernández", Z, 1),
+    ("Hallo,\n\nwäre es möglich, dass mein Mann mitkommt?\n\nLG Fatima", P, None),
+    ("Sehr geehrte Frau Rietkötter,\n\nleider müssen wir Ihnen absagen, da unser Vorstand an diesem Tag tagt.\n\nMit freundlichen Grüßen", A, None),
+    ("Hallo,\n\nbin raus, sorry.\n\nLG", A, None),
+    ("Dear Ms Rietkötter,\n\nI'm delighted to accept. I'll come alone.\n\nBest regards\nHiroshi Tanaka", Z, 1),
+    ("Hi,\n\nI can't attend in person, unfortunately.\n\nBest\nZoe", A, None),
+    ("Dear Sir or Madam,\n\nI will be attending together with two colleagues.\n\nKind regards\nDr. Mwangi", Z, 3),
+    ("Hello,\n\nI'm sorry but I'm busy that evening.\n\nRegards\nLucas", A, None),
+    ("Dear Ms Rietkötter,\n\nI'll do my best to be there.\n\nBest wishes\nAmir", P, None),
+    ("Hi there,\n\nyes please, two places for us.\n\nThanks\nOlu", Z, 2),
+    ("Sehr geehrte Damen und Herren,\n\nich möchte mich hiermit für das Vernetzungstreffen anmelden.\n\nMit freundlichen Grüßen\nSvetlana Iwanowa", Z, 1),
+    ("Hallo,\n\nich bin am 31. leider schon anderweitig verplant.\n\nGruß\nUwe", A, None),
+    ("Guten Tag,\n\nob wir kommen, entscheidet unser Vorstand am Montag.\n\nFreundliche Grüße", P, None),
+    ("Hallo,\n\nich komme, bringe aber meine zwei Kinder mit – ist das okay?\n\nLG", P, None),
+]
+
 # fmt: on
 
 GREETINGS_DE = [
@@ -637,6 +666,9 @@ def reply_cases(c: Corpus) -> list[Case]:
     for i, (text, answer, persons) in enumerate(MORE):
         group = "text-en" if language_of(text) == "en" else "text-de"
         add("more", group, i, text, answer, persons, german_formats[(i + 3) % len(german_formats)])
+    for i, (text, answer, persons) in enumerate(THIRD):
+        group = "text-en" if language_of(text) == "en" else "text-de"
+        add("third", group, i, text, answer, persons, german_formats[(i + 7) % len(german_formats)])
     for i, (text, answer, persons) in enumerate(FOREIGN):
         add("xx", "text-other", i, text, answer, persons, german_formats[i % len(german_formats)])
     for i, (subject, text, answer, persons) in enumerate(SUBJECTS):

@@ -47,6 +47,7 @@ def test_corpus_has_at_least_300_realistic_replies(assessed: Assessed) -> None:
 
 def test_no_wrong_zusage_or_absage(assessed: Assessed) -> None:
     assert assessed.figures.wrong_answers == []
+    assert assessed.figures.wrong_persons == []
 
 
 def test_no_bounce_read_as_a_reply(assessed: Assessed) -> None:
