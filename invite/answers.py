@@ -1,22 +1,20 @@
-"""What did they say? Bounce, auto-reply, or an answer (Zusage/Absage, persons, names).
+"""What did they say? An answer (Zusage/Absage, persons, names) — read from people only.
 
-Pure: takes a parsed message and the form values read from its attachments. The order
-matters: bounces first (real bounces also carry ``Auto-Submitted``), then auto-replies, then
-the answer. When anything is unclear the reading says so, quoting the sentence, and staff
-decide (status ``prüfen``): the tool never guesses a Zusage.
+Pure: takes a parsed message and the form values read from its attachments. Server messages
+(bounces, delay notices, auto-replies) are recognised before, in ``invite.reports``; their
+text never reaches this module. When anything is unclear the reading says so, quoting the
+sentence, and staff decide (status ``prüfen``): the tool never guesses a Zusage.
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import quotequail
-from flufl.bounce import all_failures
 from mailparser_reply import EmailMessage as ReplyText
 from text_to_num import alpha2digit
 
@@ -26,17 +24,7 @@ from invite.evidence import FormFields, ScanReading
 from invite.mailparse import IncomingMail
 
 MAX_REPLY_CHARS = 20_000
-# flufl.bounce logs a traceback when a detector trips over odd input; we treat that as "no
-# bounce" and carry on, so the log would only alarm staff.
-logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
 MAX_PERSONS = 20
-
-
-@dataclass(frozen=True)
-class Bounce:
-    recipients: tuple[str, ...]  # failed addresses (lower case)
-    diagnostic: str
-    delayed: bool = False  # only a delay warning: the server keeps trying
 
 
 @dataclass(frozen=True)
@@ -54,98 +42,6 @@ class Reading:
     @property
     def sure(self) -> bool:
         return bool(self.answer) and not self.unsure
-
-
-# -- bounces -----------------------------------------------------------------------------------
-
-_DIAGNOSTIC = re.compile(r"(?im)^diagnostic-code:\s*(?:smtp;\s*)?(.+)$")
-_SMTP_REPLY = re.compile(r"(?m)\b([45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\b.*)$")
-_BOUNCE_PHRASES = re.compile(
-    r"(?im)^.*\b(user unknown|unknown user|no such user|does not exist|mailbox (?:unavailable|not found|full)|"
-    r"address rejected|recipient address rejected|unzustellbar|nicht zugestellt|unbekannt)\b.*$"
-)
-
-
-_BOUNCE_SENDER = re.compile(
-    r"(?i)^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|bounces?)[@+]|^$"
-)
-_BOUNCE_SUBJECT = re.compile(
-    r"(?i)(undeliver|undelivered|delivery (?:status|failure|has failed|notification)|returned mail|"
-    r"mail delivery failed|failure notice|nicht zustellbar|unzustellbar|zustellung fehlgeschlagen|"
-    r"rückläufer|could not be delivered|delayed mail|delivery delayed|non[- ]?delivery)"
-)
-MAX_BOUNCE_BYTES = 5 * 1024 * 1024
-
-
-def looks_like_bounce(mail: IncomingMail) -> bool:
-    """Only reports and messages from mail systems go through the bounce detectors: they are
-    heuristics, and their cost grows with the text, so human replies never pay for them."""
-    return mail.size <= MAX_BOUNCE_BYTES and (
-        "report-type=delivery-status"
-        in mail.headers.get("content-type", "").lower().replace(" ", "")
-        or bool(mail.delivery_status)
-        or "x-failed-recipients" in mail.headers
-        or bool(_BOUNCE_SENDER.search(mail.sender))
-        or bool(_BOUNCE_SUBJECT.search(mail.subject))
-    )
-
-
-def detect_bounce(mail: IncomingMail) -> Bounce | None:
-    """Delivery failure reports (RFC 3464 and the common MTA formats) via flufl.bounce:
-    permanent failures become a ``Bounce``, delays a ``Bounce`` with ``delayed`` set."""
-    if mail.message is None or not looks_like_bounce(mail):
-        return None
-    try:
-        temporary, permanent = all_failures(mail.message)
-    except Exception:  # a detector choking on odd input is no reason to stop the poll
-        return None
-    if permanent:
-        recipients = sorted({_ascii(r).lower() for r in permanent if r})
-        return Bounce(tuple(recipients), _diagnostic(mail))
-    if temporary:
-        recipients = sorted({_ascii(r).lower() for r in temporary if r})
-        return Bounce(tuple(recipients), _diagnostic(mail), delayed=True)
-    return None
-
-
-def _ascii(value: bytes | str) -> str:
-    return value.decode("ascii", "replace") if isinstance(value, bytes) else value
-
-
-def _diagnostic(mail: IncomingMail) -> str:
-    for pattern, text in (
-        (_DIAGNOSTIC, mail.delivery_status),
-        (_SMTP_REPLY, mail.text),
-        (_BOUNCE_PHRASES, mail.text),
-    ):
-        if text and (match := pattern.search(text[:50_000])):
-            return " ".join(match.group(match.lastindex or 0).split())[:300]
-    return "Die Nachricht war nicht zustellbar (Rückläufer)."
-
-
-# -- auto-replies ------------------------------------------------------------------------------
-
-_AUTO_SUBJECT = re.compile(
-    r"(?i)\b(abwesenheitsnotiz|abwesenheit|automatische antwort|automatische r(?:ü|ue)ckantwort|"
-    r"out of (?:the )?office|autoreply|auto-reply|auto reply|automatic reply|autoresponder|"
-    r"urlaubsabwesenheit|nicht im b(?:ü|ue)ro|vacation reply|on vacation|im urlaub)\b"
-)
-
-
-def detect_autoreply(mail: IncomingMail) -> str:
-    """German reason if ``mail`` is an automatic reply (never an answer), else ``""``."""
-    headers = mail.headers
-    auto = headers.get("auto-submitted", "").strip().lower()
-    if auto and auto != "no":
-        return f"Automatische Nachricht (Auto-Submitted: {auto[:40]})."
-    for name, shown in (("x-autoreply", "X-Autoreply"), ("x-autorespond", "X-Autorespond")):
-        if name in headers:
-            return f"Automatische Antwort (Kopfzeile {shown})."
-    if headers.get("precedence", "").strip().lower() in ("auto_reply", "bulk", "junk"):
-        return f"Automatische Nachricht (Precedence: {headers['precedence'][:20]})."
-    if _AUTO_SUBJECT.search(mail.subject):
-        return f"Abwesenheitsnotiz oder automatische Antwort (Betreff „{mail.subject[:80]}“)."
-    return ""
 
 
 # -- the part the person wrote -----------------------------------------------------------------

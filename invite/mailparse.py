@@ -8,7 +8,6 @@ memory; every problem becomes a German reason string that staff read in the revi
 from __future__ import annotations
 
 import codecs
-import email.utils
 import html
 import re
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ MAX_HEADER_BYTES = 256 * 1024
 MAX_TEXT_CHARS = 100_000
 MAX_HTML_BYTES = 2 * MB
 MAX_IDS = 100
+MAX_AUTH_RESULTS = 20
 # Cheap pre-check before the parser: a message with more part headers than this is refused
 # without building its tree (10,000 tiny parts would otherwise cost seconds).
 MAX_CONTENT_TYPE_LINES = 5 * MAX_PARTS
@@ -59,6 +59,8 @@ class IncomingMail:
     subject: str = ""
     sender: str = ""  # lower-case address from From:
     sender_name: str = ""
+    sender_problem: str = ""  # German: why From: cannot be trusted (then ``sender`` is empty)
+    auth_results: tuple[str, ...] = ()  # Authentication-Results headers, topmost first
     date: str = ""
     in_reply_to: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
@@ -160,9 +162,7 @@ def _read_headers_only(raw: bytes, mail: IncomingMail) -> None:
 
 def _read_headers(msg: Message, mail: IncomingMail) -> None:
     mail.subject = _clean(decode_words(msg.get("Subject", "")))[:500]
-    name, address = email.utils.parseaddr(_utf8_header(msg.get("From", "")))
-    mail.sender = address.strip().lower()[:320]
-    mail.sender_name = _clean(decode_words(name))[:200]
+    _read_sender(msg, mail)
     mail.date = str(msg.get("Date", ""))[:100]
     mail.message_id = _first_id(msg.get("Message-ID", ""))
     mail.in_reply_to = _ids(msg.get("In-Reply-To", ""))
@@ -171,6 +171,40 @@ def _read_headers(msg: Message, mail: IncomingMail) -> None:
         value = msg.get(name)
         if value is not None:
             mail.headers[name] = _clean(decode_words(value))[:500]
+    results = msg.get_all("Authentication-Results") or []
+    mail.auth_results = tuple(_clean(str(v))[:2000] for v in results[:MAX_AUTH_RESULTS])
+
+
+def _read_sender(msg: Message, mail: IncomingMail) -> None:
+    """``From:`` parsed strictly (RFC 5322 via ``email.headerregistry``): exactly one address
+    and no parse defects, else the sender is unknown and ``sender_problem`` says why.
+
+    ``email.utils.parseaddr`` reads ``invitee@domain)<attacker@evil.example>`` as the invitee
+    while a mail server delivers for evil.example (CVE-2023-27043); the header registry
+    reports such tricks as defects, and a defect is never evidence."""
+    values = msg.get_all("From") or []
+    if not values:
+        return
+    text = _utf8_header(values[0])  # raw UTF-8 (RFC 6532) kept, not lost
+    shown = _clean(decode_words(text))[:200]
+    if len(values) > 1:
+        mail.sender_problem = f"Die Nachricht hat mehrere Absenderzeilen (From:): „{shown}“."
+        return
+    try:
+        header = policy.default.header_factory("From", _clean(text)[:MAX_HEADER_LINE])
+        addresses = list(header.addresses)
+        defects = list(header.defects)
+    except Exception:
+        addresses, defects = [], [ValueError()]
+    if len(addresses) != 1 or defects or "@" not in addresses[0].addr_spec:
+        why = "mehrere Adressen" if len(addresses) > 1 else "nicht eindeutig lesbar"
+        mail.sender_problem = (
+            f"Die Absenderzeile ist {why} („{shown}“) und wird nicht als Nachweis verwendet."
+        )
+        return
+    address = addresses[0]
+    mail.sender = address.addr_spec.strip().lower()[:320]
+    mail.sender_name = _clean(address.display_name)[:200]
 
 
 def _utf8_header(value: object) -> str:

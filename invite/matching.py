@@ -8,6 +8,7 @@ nobody at all sends it to review with a German reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ from invite.addresses import address_key
 from invite.codes import find_code_candidates, format_code
 from invite.evidence import Finding
 from invite.mailparse import IncomingMail
+from invite.reports import Bounce
 
 # Strongest first: the source recorded for a match is the strongest evidence that made it.
 SOURCES = ("formular", "qr", "code", "antwort", "absender")
@@ -25,6 +27,9 @@ SOURCE_LABELS = {
     "antwort": "Antwort auf unsere Nachricht",
     "absender": "Absenderadresse",
 }
+# Evidence a stranger cannot produce cheaply: a form or code we sent only to the invitee, or a
+# Message-ID of our message to them. The sender address alone is easy to forge.
+STRONG_SOURCES = frozenset(("formular", "qr", "code", "antwort", "manuell", "tabelle"))
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,11 @@ class Directory:
     by_email: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # address_key -> Nr.s
     names: Mapping[str, str] = field(default_factory=dict)  # Nr. -> display name
     own_addresses: frozenset[str] = frozenset()  # address_key of the campaign's From/Reply-To
+    sent_to: Mapping[str, str] = field(default_factory=dict)  # Message-ID -> recipient address
+    # How the current Zusage/Absage of an invitee was tied to them (a SOURCES name, manuell …);
+    # poll keeps it current during a round.
+    answer_sources: Mapping[str, str] = field(default_factory=dict)
+    trusted_authserv_id: str = ""  # [imap] trusted_authserv_id; empty: ignore the headers
 
     def at_address(self, address: str) -> tuple[str, ...]:
         """The invitees listed with ``address`` (either spelling of an umlaut domain)."""
@@ -185,3 +195,130 @@ def decide(evidence: Sequence[Evidence], directory: Directory) -> Decision:
         "Kein Hinweis, zu wem die Nachricht gehört (kein gültiger Anmeldecode, keine Antwort auf "
         "unsere Einladung, Absender nicht in der Liste).",
     )
+
+
+# -- delivery reports ---------------------------------------------------------------------------
+
+
+def tie_report(bounce: Bounce, directory: Directory) -> Decision:
+    """Whose mail bounced: only a report that returns the Message-ID of a message we sent to
+    an invitee *and* names that message's recipient as failed ties to that invitee. Anybody
+    can write a report naming an address; only the real mail system has our Message-ID."""
+    failed = {address_key(a) for a in bounce.recipients}
+    evidence: list[Evidence] = []
+    tied: dict[str, Evidence] = {}
+    for mid in bounce.returned_ids:
+        number = directory.by_message_id.get(mid)
+        if number is None:
+            continue
+        recipient = address_key(directory.sent_to.get(mid, ""))
+        addresses = (
+            {recipient}
+            if recipient
+            else {a for a, numbers in directory.by_email.items() if number in numbers}
+        )
+        hit = sorted(addresses & failed)
+        if hit:
+            item = Evidence(
+                "antwort", mid, f"Unsere Nachricht an {hit[0]} kam unzustellbar zurück", (number,)
+            )
+            tied.setdefault(number, item)
+        else:
+            item = Evidence(
+                "antwort",
+                mid,
+                "Unsere Nachricht im Rückläufer, aber ihre Adresse ist nicht "
+                "als gescheitert genannt",
+                (number,),
+            )
+        evidence.append(item)
+    for address in sorted(bounce.recipients):
+        numbers = directory.at_address(address)
+        evidence.append(Evidence("absender", address, f"Unzustellbar an {address}", numbers))
+    if len(tied) == 1:
+        number, item = next(iter(tied.items()))
+        return Decision(number, "antwort", (item, *[e for e in evidence if e is not item]))
+    if len(tied) > 1:
+        return Decision(
+            None,
+            None,
+            tuple(evidence),
+            "Der Rückläufer betrifft mehrere Eingeladene; bitte einzeln prüfen.",
+        )
+    named = sorted({n for e in evidence for n in e.invitees})
+    if not bounce.returned_ids or not any(
+        directory.by_message_id.get(m) for m in bounce.returned_ids
+    ):
+        reason = (
+            "Die Meldung enthält keine unserer Nachrichten (keine bekannte Message-ID) und ist "
+            "daher kein Nachweis; es wurde nichts eingetragen."
+        )
+    else:
+        reason = (
+            "Die Meldung enthält unsere Nachricht, nennt aber deren Empfänger nicht als "
+            "unzustellbar; es wurde nichts eingetragen."
+        )
+    if named:
+        reason += " Genannt: " + ", ".join(directory.label(n) for n in named) + "."
+    return Decision(None, None, tuple(evidence), reason)
+
+
+# -- how trustworthy is the sender address? ------------------------------------------------------
+
+_RESULT = re.compile(r"(?i)\b(spf|dkim|dmarc)\s*=\s*([a-z]+)([^;]*)")
+_PROPERTY = re.compile(r"(?i)\b(smtp\.mailfrom|header\.from|header\.d|header\.i)\s*=\s*([^\s;]+)")
+
+
+def sender_check(mail: IncomingMail, authserv_id: str) -> str:
+    """German reason why the ``From:`` domain is not confirmed by our own receiving server's
+    ``Authentication-Results`` (RFC 8601), or ``""`` (confirmed, or the check is off).
+
+    Only the topmost header whose authserv-id is ``authserv_id`` counts (the receiving server
+    writes it on top and removes forged copies with its name). Confirmed means: DMARC pass,
+    or (without a DMARC result) SPF or DKIM pass for a domain aligned with the From domain."""
+    if not authserv_id or not mail.sender or "@" not in mail.sender:
+        return ""
+    wanted = authserv_id.strip().lower()
+    header = next((h for h in mail.auth_results if _authserv(h) == wanted), None)
+    domain = address_key(mail.sender).rsplit("@", 1)[1]  # punycode and Unicode alike
+    if header is None:
+        return (
+            f"Der eigene Mailserver ({authserv_id}) hat die Absenderadresse nicht geprüft "
+            "(keine Authentication-Results-Zeile)."
+        )
+    results: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    for method, result, rest in _RESULT.findall(header.split(";", 1)[-1]):
+        props = {k.lower(): v.strip().strip('"').lower() for k, v in _PROPERTY.findall(rest)}
+        results.setdefault(method.lower(), []).append((result.lower(), props))
+    dmarc = [r for r, _p in results.get("dmarc", [])]
+    if "pass" in dmarc:
+        return ""
+    if not dmarc:
+        for method, key in (("spf", "smtp.mailfrom"), ("dkim", "header.d")):
+            for result, props in results.get(method, []):
+                value = props.get(key) or props.get("header.i", "")
+                if result == "pass" and _aligned(value.rsplit("@", 1)[-1], domain):
+                    return ""
+    shown = ", ".join(f"{m}={'/'.join(r for r, _p in v)}" for m, v in sorted(results.items()))
+    return (
+        f"Der eigene Mailserver bestätigt die Absenderdomain {domain} nicht "
+        f"(Authentication-Results: {shown or 'kein Ergebnis'})."
+    )
+
+
+def _authserv(header: str) -> str:
+    """The authserv-id: the first word before the first ``;`` (a version number may follow)."""
+    words = header.split(";", 1)[0].split()
+    return words[0].lower() if words else ""
+
+
+def _aligned(found: str, domain: str) -> bool:
+    """Relaxed alignment (RFC 7489): the same domain, or one a subdomain of the other where
+    the shorter one has at least two labels (no public suffix list: ``de`` never aligns)."""
+    found = address_key(found.strip(".")) if found.strip(".") else ""
+    if not found:
+        return False
+    if found == domain:
+        return True
+    shorter, longer = sorted((found, domain), key=len)
+    return shorter.count(".") >= 1 and longer.endswith("." + shorter)

@@ -9,12 +9,13 @@ anywhere in between is healed by the next poll: the stored hash keeps it from co
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, MutableMapping
+from dataclasses import dataclass, field, replace
 
-from invite import answers, evidence, matching, review
+from invite import answers, evidence, matching, reports, review
 from invite.addresses import address_key
 from invite.campaign import Campaign
 from invite.codes import normalise_code
@@ -28,12 +29,14 @@ from invite.state import (
     current_answer,
     exclusive,
     folder_position,
+    latest_answers,
     mark_moved,
-    message_answer,
+    message_invitees,
     record_answer,
     save_folder_position,
     seen_message,
     sent_message_ids,
+    sent_message_recipients,
 )
 
 COMMAND = "poll"
@@ -98,20 +101,105 @@ def assess(
     directory: matching.Directory,
     examine: Examine = evidence.examine,
 ) -> Outcome:
-    """Bounce, auto-reply, answer, unclear or unmatched — with evidence and a German reason.
-    Order matters: refused mail is never read further, our own messages are never answers,
-    bounces are recognised before auto-replies (they carry ``Auto-Submitted`` too)."""
+    """What ``mail`` means for its (first) invitee; see ``assess_all`` for mails that carry
+    the forms of several invitees."""
+    return assess_all(mail, directory, examine)[0]
+
+
+def assess_all(
+    mail: IncomingMail,
+    directory: matching.Directory,
+    examine: Examine = evidence.examine,
+) -> list[Outcome]:
+    """Bounce, auto-reply, answer, unclear or unmatched — with evidence and a German reason;
+    one Outcome per invitee (several only when one mail returns several self-consistent
+    forms), never empty. Order matters: refused mail is never read further, our own
+    messages are never answers, server messages (bounces, delays, auto-replies) are
+    recognised before any reading of text, and their text is never read as a reply."""
     if mail.rejected:
-        return Outcome("rejected", reason=mail.rejected)
+        return [Outcome("rejected", reason=mail.rejected)]
     if mail.message_id and mail.message_id in directory.by_message_id:
-        return Outcome("autoreply", reason="Eigene Nachricht der Kampagne, keine Antwort.")
-    bounce = answers.detect_bounce(mail)
+        return [Outcome("autoreply", reason="Eigene Nachricht der Kampagne, keine Antwort.")]
+    server = _server_message(mail, directory)
+    if server is not None:
+        return [server]
+    report = examine(mail.attachments) if mail.attachments else evidence.AttachmentReport()
+    problems = [*mail.problems, *report.problems]
+    found = matching.gather(mail, report.findings, directory)
+    decision = matching.decide(found, directory)
+    shown = decision.summary(directory)
+    shown_attachments = review.attachment_summary(report)
+    if decision.invitee is None:
+        several = _several_forms(mail, report, found, directory, problems)
+        if several:
+            return several
+        reason = _join(decision.reason, mail.sender_problem, *problems)
+        return [Outcome("unmatched", evidence=shown, reason=reason, attachments=shown_attachments)]
+    if decision.source == "absender":
+        weak = _sender_only(mail, decision.invitee, directory)
+        if weak:
+            reason = _join(weak, *problems)
+            return [
+                Outcome("unmatched", evidence=shown, reason=reason, attachments=shown_attachments)
+            ]
+    code = directory.code_of(decision.invitee)
+    forms = [f for f in report.forms if not f.code or _same_code(f.code, code)]
+    reading = answers.read_answer(mail, forms, report.scans, code=code)
+    if reading.sure and not mail.sender_problem:
+        note = _join(reading.note, *problems)
+        return [
+            Outcome(
+                "answer",
+                decision.invitee,
+                decision.source,
+                reading.answer,
+                reading.persons,
+                reading.participants,
+                note,
+                shown,
+            )
+        ]
+    if reading.sure:  # the answer is clear, but the From: line is a trick or broken
+        return [
+            Outcome(
+                "unclear",
+                decision.invitee,
+                decision.source,
+                None,
+                evidence=shown,
+                reason=_join(mail.sender_problem, *problems),
+                attachments=shown_attachments,
+                suggested_persons=reading.persons,
+            )
+        ]
+    return [
+        Outcome(
+            "unclear",
+            decision.invitee,
+            decision.source,
+            "pruefen",
+            participants=reading.participants,
+            note=_join(reading.unsure, reading.note),
+            evidence=shown,
+            reason=_join(reading.unsure, mail.sender_problem, *problems),
+            silent=reading.silent,
+            attachments=shown_attachments,
+            suggested_persons=reading.persons,
+        )
+    ]
+
+
+def _server_message(mail: IncomingMail, directory: matching.Directory) -> Outcome | None:
+    """Bounce, delay notice, unreadable mail-system message or auto-reply; None for mail
+    from people. A bounce counts only when it returns our Message-ID to that invitee and
+    names their address (``matching.tie_report``); any other report goes to review and
+    records nothing, so a forged report can neither mark anyone nor stop a reminder."""
+    bounce = reports.detect_bounce(mail)
     if bounce is not None and not bounce.delayed:
-        found = matching.gather(mail, [], directory, bounced=bounce.recipients)
-        decision = matching.decide(found, directory)
+        decision = matching.tie_report(bounce, directory)
         shown = decision.summary(directory)
         if decision.invitee is None:
-            reason = f"Rückläufer ({bounce.diagnostic}), aber niemandem sicher zuzuordnen: {decision.reason}"
+            reason = f"Rückläufer ({bounce.diagnostic}), nicht zugeordnet: {decision.reason}"
             return Outcome("bounce", evidence=shown, reason=reason)
         return Outcome(
             "bounce",
@@ -122,59 +210,109 @@ def assess(
             evidence=shown,
         )
     if bounce is not None:
-        auto = f"Warnung des Mailservers: Zustellung verzögert, noch kein Rückläufer ({bounce.diagnostic})."
-    else:
-        auto = answers.detect_autoreply(mail)
-    if auto:
-        decision = matching.decide(matching.gather(mail, [], directory), directory)
+        auto = (
+            "Warnung des Mailservers: Zustellung verzögert, noch kein Rückläufer "
+            f"({bounce.diagnostic})."
+        )
+        tied = {
+            directory.by_message_id[m] for m in bounce.returned_ids if m in directory.by_message_id
+        }
+        invitee = next(iter(tied)) if len(tied) == 1 else None
         return Outcome(
             "autoreply",
-            decision.invitee,
-            decision.source,
-            evidence=decision.summary(directory),
+            invitee,
+            "antwort" if invitee else None,
+            evidence=", ".join(directory.label(n) for n in sorted(tied)),
             reason=auto,
         )
-    report = examine(mail.attachments) if mail.attachments else evidence.AttachmentReport()
-    problems = [*mail.problems, *report.problems]
-    found = matching.gather(mail, report.findings, directory)
-    decision = matching.decide(found, directory)
-    shown = decision.summary(directory)
-    shown_attachments = review.attachment_summary(report)
-    if decision.invitee is None:
+    if reports.from_mail_system(mail):
         return Outcome(
-            "unmatched",
-            evidence=shown,
-            reason=_join(decision.reason, *problems),
-            attachments=shown_attachments,
+            "bounce",
+            reason="Meldung eines Mailservers, die nicht ausgewertet werden konnte; ihr Text "
+            "wurde nicht als Antwort gelesen.",
         )
-    code = directory.code_of(decision.invitee)
-    forms = [f for f in report.forms if not f.code or _same_code(f.code, code)]
-    reading = answers.read_answer(mail, forms, report.scans, code=code)
-    if reading.sure:
-        note = _join(reading.note, *problems)
-        return Outcome(
-            "answer",
-            decision.invitee,
-            decision.source,
-            reading.answer,
-            reading.persons,
-            reading.participants,
-            note,
-            shown,
-        )
+    auto = reports.detect_autoreply(mail)
+    if not auto:
+        return None
+    decision = matching.decide(matching.gather(mail, [], directory), directory)
     return Outcome(
-        "unclear",
+        "autoreply",
         decision.invitee,
         decision.source,
-        "pruefen",
-        participants=reading.participants,
-        note=_join(reading.unsure, reading.note),
-        evidence=shown,
-        reason=_join(reading.unsure, *problems),
-        silent=reading.silent,
-        attachments=shown_attachments,
-        suggested_persons=reading.persons,
+        evidence=decision.summary(directory),
+        reason=auto,
     )
+
+
+def _sender_only(mail: IncomingMail, invitee: str, directory: matching.Directory) -> str:
+    """German reason why a mail tied only by its sender address may not decide, or "".
+
+    The sender address is easy to forge: it may settle a first answer, but never overturns
+    an answer tied by form, code, link or thread (or typed in by staff), and not at all when
+    our own receiving server says the From domain failed SPF/DKIM/DMARC."""
+    label = directory.label(invitee)
+    if check := matching.sender_check(mail, directory.trusted_authserv_id):
+        return f"Nur die Absenderadresse verweist auf {label}. {check}"
+    earlier = directory.answer_sources.get(invitee, "")
+    if earlier in matching.STRONG_SOURCES:
+        how = matching.SOURCE_LABELS.get(earlier, earlier)
+        return (
+            f"Nur die Absenderadresse verweist auf {label}; die bisherige Antwort kam über "
+            f"„{how}“ und wird durch eine reine Absenderadresse nicht geändert."
+        )
+    return ""
+
+
+def _several_forms(
+    mail: IncomingMail,
+    report: evidence.AttachmentReport,
+    found: list[matching.Evidence],
+    directory: matching.Directory,
+    problems: list[str],
+) -> list[Outcome]:
+    """One mail carrying the returned forms of several invitees (an office answering for
+    two): each self-consistent form settles its own invitee. Anything that contradicts —
+    other evidence naming someone else, a scan, two different copies of one form, a form
+    that cannot be read surely, or a text that says something itself — returns [] (review)."""
+    by_invitee: dict[str, list[evidence.FormFields]] = {}
+    for form in report.forms:
+        number = directory.by_code.get(normalise_code(form.code)) if form.code else None
+        if number is None:
+            return []
+        by_invitee.setdefault(number, []).append(form)
+    if len(by_invitee) < 2 or report.scans or mail.sender_problem:
+        return []
+    if any(not e.invitees and e.source in ("formular", "qr") for e in found):
+        return []
+    if any(n not in by_invitee for e in found for n in e.invitees if len(e.invitees) == 1):
+        return []
+    if any(len(e.invitees) > 1 and not set(e.invitees) & set(by_invitee) for e in found):
+        return []
+    text = answers.read_answer(mail, (), (), code="")
+    if text.answer or (text.unsure and not text.silent):
+        return []
+    bare = replace(mail, text="", subject="", forwarded_text="")
+    outcomes: list[Outcome] = []
+    for number, forms in by_invitee.items():
+        if len({(f.teilnahme, f.personen, f.namen) for f in forms}) > 1:
+            return []
+        reading = answers.read_answer(bare, forms[:1], (), code=directory.code_of(number))
+        if not reading.sure:
+            return []
+        shown = "; ".join(e.describe(directory) for e in found if number in e.invitees)
+        outcomes.append(
+            Outcome(
+                "answer",
+                number,
+                "formular",
+                reading.answer,
+                reading.persons,
+                reading.participants,
+                _join(reading.note, *problems),
+                shown,
+            )
+        )
+    return outcomes
 
 
 def bounce_after_answer(outcome: Outcome, earlier: str | None) -> Outcome:
@@ -204,6 +342,10 @@ def _same_code(raw: str, code: str) -> bool:
     return normalise_code(raw) == code
 
 
+def _join_lines(parts: Iterable[str]) -> str:
+    return "; ".join(p for p in parts if p)[:2000]
+
+
 def _join(*parts: str) -> str:
     return " ".join(p.strip() for p in parts if p and p.strip())[:1000]
 
@@ -223,6 +365,13 @@ def directory_of(state: State, campaign: Campaign) -> matching.Directory:
         by_email={k: tuple(v) for k, v in by_email.items()},
         names={inv.number: inv.display_name for inv in invitees},
         own_addresses=frozenset(own),
+        sent_to=sent_message_recipients(state),
+        answer_sources={
+            number: row["source"]
+            for number, row in latest_answers(state).items()
+            if row["answer"] in ("zusage", "absage")
+        },
+        trusted_authserv_id=campaign.settings.imap.trusted_authserv_id,
     )
 
 
@@ -287,6 +436,9 @@ class _Round:
         self.capacity = campaign.settings.event.capacity
         self.summary = PollSummary()
         self.directory = directory_of(state, campaign)
+        sources = self.directory.answer_sources
+        assert isinstance(sources, dict)  # directory_of builds a dict; this round keeps it current
+        self.answer_sources: MutableMapping[str, str] = sources
         self.moves: dict[str, list[tuple[int, int]]] = {}  # folder -> [(uid, inbox row)]
 
     def run(self, progress: Callable[[int, int], None] | None) -> PollSummary:
@@ -331,7 +483,8 @@ class _Round:
             self._again(uid, earlier, mail, raw if complete else None)
             return
         assert mail is not None
-        outcome = self._assess(mail)
+        outcomes = self._assess(mail)
+        first = outcomes[0]
         record = InboxRecord(
             content_hash=digest,
             message_id=mail.message_id,
@@ -340,43 +493,57 @@ class _Round:
             uid=uid,
             sender=mail.sender,
             subject=mail.subject,
-            kind=outcome.kind,
-            invitee=outcome.invitee,
-            evidence=outcome.evidence,
-            reason=outcome.reason,
+            kind=first.kind,
+            invitee=first.invitee,
+            evidence=_join_lines(o.evidence for o in outcomes),
+            reason=first.reason,
             received_at=mail.date,
-            attachments=outcome.attachments,
-            persons=outcome.suggested_persons,
+            attachments=first.attachments,
+            persons=first.suggested_persons,
         )
         row = add_inbox_message(self.state, record, COMMAND)  # committed before the move
-        if _record(self.state, outcome, row, self.capacity):
-            self.summary.waiting_list += 1
+        for outcome in outcomes:  # each invitee's answer once, tied to this one inbox row
+            if self._record(outcome, row):
+                self.summary.waiting_list += 1
         self.summary.new += 1
-        _count(self.summary, outcome)
-        self._queue_move(uid, row, outcome.review)
+        _count(self.summary, first)
+        self._queue_move(uid, row, first.review)
 
-    def _assess(self, mail: IncomingMail) -> Outcome:
-        outcome = assess(mail, self.directory, self.examine)
-        if outcome.kind == "bounce" and outcome.invitee is not None:
-            earlier = current_answer(self.state, outcome.invitee)
-            outcome = bounce_after_answer(outcome, earlier["answer"] if earlier else None)
-        return outcome
+    def _record(self, outcome: Outcome, row: int) -> bool:
+        waiting = _record(self.state, outcome, row, self.capacity)
+        if outcome.invitee and outcome.answer in ("zusage", "absage") and not outcome.silent:
+            # later mails of this round see how this answer was tied (sender-only rule)
+            self.answer_sources[outcome.invitee] = outcome.source or "manuell"
+        return waiting
+
+    def _assess(self, mail: IncomingMail) -> list[Outcome]:
+        outcomes = assess_all(mail, self.directory, self.examine)
+        first = outcomes[0]
+        if first.kind == "bounce" and first.invitee is not None:
+            earlier = current_answer(self.state, first.invitee)
+            outcomes = [bounce_after_answer(first, earlier["answer"] if earlier else None)]
+        return outcomes
 
     def _again(
         self, uid: int, earlier: sqlite3.Row, mail: IncomingMail | None, raw: bytes | None
     ) -> None:
-        """A message seen before: never counted again; finish what a crash interrupted."""
+        """A message seen before: never counted again; finish what a crash interrupted (an
+        answer recorded for none, or only some, of the invitees it settles)."""
         self.summary.duplicates += 1
         if (
             raw is not None
             and earlier["invitee"]
             and earlier["kind"] in ("answer", "unclear", "bounce")
             and not earlier["resolved_at"]  # decided by staff: their decision stands
-            and message_answer(self.state, earlier["id"]) is None
         ):
-            outcome = self._assess(mail or parse_mail(raw))
-            if outcome.invitee == earlier["invitee"]:
-                _record(self.state, outcome, earlier["id"], self.capacity)
+            done = message_invitees(self.state, earlier["id"])
+            named = set(re.findall(r"Nr\. (\S+?)[ )]", earlier["evidence"] or ""))
+            if earlier["invitee"] not in done or (earlier["kind"] == "answer" and named - done):
+                outcomes = self._assess(mail or parse_mail(raw))
+                if outcomes[0].invitee == earlier["invitee"]:
+                    for outcome in outcomes:
+                        if outcome.invitee not in done:
+                            self._record(outcome, earlier["id"])
         kind = earlier["kind"]
         review = kind in REVIEW_KINDS or (kind == "bounce" and not earlier["invitee"])
         review = review and not earlier["resolved_at"]  # staff decided it (invite prüfen)

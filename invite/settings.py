@@ -121,6 +121,13 @@ class ServerSettings:
     auth: str = "password"
     token_command: str = ""
     token_timeout: float = TOKEN_TIMEOUT
+    # [imap] only: the authserv-id of the own receiving server's Authentication-Results
+    # (RFC 8601); empty: those headers are ignored.
+    trusted_authserv_id: str = ""
+    # [imap] only: overall limits in seconds, so a slow or trickling server cannot hold
+    # ``poll`` and the data-folder lock for long.
+    message_deadline: float = 120.0
+    run_deadline: float = 600.0
 
 
 @dataclass(frozen=True)
@@ -385,6 +392,9 @@ def _server(root: _Table, name: str, base: Path, environ: Mapping[str, str]) -> 
         folder=t.text("folder", required=False, default="INBOX"),
         matched_folder=t.text("matched_folder", required=False, default="Anmeldungen/zugeordnet"),
         review_folder=t.text("review_folder", required=False, default="Anmeldungen/prüfen"),
+        trusted_authserv_id=t.text("trusted_authserv_id", required=False, default="").lower(),
+        message_deadline=t.number("message_deadline", default=120) or 120.0,
+        run_deadline=t.number("run_deadline", default=600) or 600.0,
     )
 
 

@@ -853,6 +853,31 @@ def sent_message_ids(state: State) -> dict[str, str]:
     return {r[0].strip().strip("<>"): r[1] for r in rows}
 
 
+def sent_message_recipients(state: State) -> dict[str, str]:
+    """Message-ID (without angle brackets) of everything the tool sent -> recipient address."""
+    rows = state.conn.execute("SELECT message_id, recipient FROM deliveries")
+    return {r[0].strip().strip("<>"): (r[1] or "").strip().lower() for r in rows}
+
+
+def message_invitees(state: State, message: int) -> set[str]:
+    """Invitees with an answer recorded from inbox message ``message`` (one mail may carry
+    the forms of several)."""
+    rows = state.conn.execute("SELECT DISTINCT invitee FROM answers WHERE message = ?", (message,))
+    return {r[0] for r in rows}
+
+
+def open_review_invitees(state: State, kinds: Iterable[str]) -> set[str]:
+    """Invitees named by a review item nobody has settled yet (no reminder until staff do)."""
+    kinds = list(kinds)
+    marks = ", ".join("?" * len(kinds))
+    rows = state.conn.execute(
+        f"SELECT DISTINCT invitee FROM inbox_messages WHERE kind IN ({marks}) "
+        "AND invitee IS NOT NULL AND resolved_at IS NULL",
+        kinds,
+    )
+    return {r[0] for r in rows}
+
+
 def inbox_messages(state: State, kinds: Iterable[str] = ()) -> list[sqlite3.Row]:
     """Processed messages, oldest first (optionally only some kinds), for review lists."""
     kinds = list(kinds)

@@ -23,7 +23,7 @@ from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 
 import pypdfium2
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -151,7 +151,9 @@ class Corpus:
         """A reply as a mail program writes it (quoting the invitation of ``nr``)."""
         inv = self.inv(nr) if nr else None
         msg = EmailMessage()
-        msg["From"] = sender or (f"{inv.display_name} <{inv.email}>" if inv else "x@example.net")
+        msg["From"] = sender or (
+            formataddr((inv.display_name, inv.email)) if inv else "x@example.net"
+        )
         msg["To"] = self.settings.mail.reply_to
         original = self.sent.get(nr or "")
         msg["Subject"] = (
@@ -207,7 +209,7 @@ class Corpus:
         """What the mailto: answer link of the invitation produces."""
         inv = self.inv(nr)
         msg = EmailMessage()
-        msg["From"] = f"{inv.display_name} <{inv.email}>"
+        msg["From"] = formataddr((inv.display_name, inv.email))
         msg["To"] = self.settings.mail.reply_to
         msg["Subject"] = f"{'Zusage' if yes else 'Absage'} {inv.code}"
         msg["Message-ID"] = f"<{name}@corpus.test>"
@@ -506,7 +508,7 @@ def _good_cases(c: Corpus) -> list[Case]:
             "bounce",
             "35",
             "unzustellbar",
-            source="absender",
+            source="antwort",  # tied by our Message-ID in the returned header block
         )
     )
     delayed = _dsn(c, "bounce-delayed", "34", "450 4.2.0 mailbox busy", "delayed")

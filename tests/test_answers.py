@@ -1,4 +1,4 @@
-"""What did they say: one-click, form fields, German and English text, bounces, auto-replies."""
+"""What did they say: one-click, form fields, German and English text (server messages: test_reports)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from email.policy import SMTP
 import pytest
 
 from invite.answers import (
-    detect_autoreply,
-    detect_bounce,
     one_click,
     parse_count,
     read_answer,
@@ -210,65 +208,6 @@ def test_parse_count() -> None:
     assert [parse_count(t) for t in ("2", " 3 Personen", "zwei", "two", "", "ein paar", "1000")] == [
         2, 3, 2, 2, None, None, 1000,
     ]  # fmt: skip
-
-
-def test_autoreplies() -> None:
-    assert "Auto-Submitted" in detect_autoreply(mail("x", Auto_Submitted="auto-replied"))
-    assert detect_autoreply(mail("x", Auto_Submitted="no")) == ""
-    assert "X-Autoreply" in detect_autoreply(mail("x", X_Autoreply="yes"))
-    assert "Precedence" in detect_autoreply(mail("x", Precedence="auto_reply"))
-    for subject in (
-        "Abwesenheitsnotiz: Einladung",
-        "Automatische Antwort: Einladung",
-        "Out of Office: Invitation",
-        "Automatic reply: x",
-    ):
-        assert detect_autoreply(mail("x", subject=subject)), subject
-    assert detect_autoreply(mail("Wir kommen.")) == ""
-
-
-DSN = (
-    b"From: MAILER-DAEMON@mx.example.org\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-    b"Auto-Submitted: auto-replied\r\nMessage-ID: <b@x>\r\n"
-    b'Content-Type: multipart/report; report-type=delivery-status; boundary="R"\r\n\r\n'
-    b"--R\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
-    b"--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n"
-    b"Final-Recipient: rfc822; Gast@Example.org\r\nAction: ACTION\r\nStatus: 5.1.1\r\n"
-    b"Diagnostic-Code: smtp; 550 5.1.1 <gast@example.org>: User unknown\r\n\r\n--R--\r\n"
-)
-
-
-def test_dsn_bounce_is_found_before_the_autoreply_header() -> None:
-    bounced = parse_mail(DSN.replace(b"ACTION", b"failed"))
-    bounce = detect_bounce(bounced)
-    assert bounce is not None and not bounce.delayed
-    assert bounce.recipients == ("gast@example.org",)
-    assert bounce.diagnostic == "550 5.1.1 <gast@example.org>: User unknown"
-    delayed = detect_bounce(parse_mail(DSN.replace(b"ACTION", b"delayed")))
-    assert delayed is not None and delayed.delayed
-
-
-def test_non_standard_bounce() -> None:
-    msg = EmailMessage()
-    msg["From"] = "Mail Delivery System <Mailer-Daemon@mail.example.org>"
-    msg["Subject"] = "Mail delivery failed: returning message to sender"
-    msg["X-Failed-Recipients"] = "gast@example.org"
-    msg.set_content(
-        "This message was created automatically by mail delivery software.\n\nA message that you sent "
-        "could not be delivered to one or more of its\nrecipients. This is a permanent error. The "
-        "following address(es) failed:\n\n  gast@example.org\n    SMTP error from remote mail server "
-        "after RCPT TO:<gast@example.org>:\n    550 5.1.1 User unknown\n"
-    )
-    bounce = detect_bounce(parse_mail(msg.as_bytes(policy=SMTP)))
-    assert bounce is not None and bounce.recipients == ("gast@example.org",)
-    assert "550 5.1.1" in bounce.diagnostic
-
-
-def test_a_person_writing_about_unknown_users_is_no_bounce() -> None:
-    assert detect_bounce(mail("Der user unknown Fehler ist bei uns behoben. Wir kommen.")) is None
-
-
-# -- issue 10: each kind of failure seen, read precisely ----------------------------------------
 
 
 @pytest.mark.parametrize(
