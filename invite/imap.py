@@ -11,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from imapclient import IMAPClient
+from imapclient import IMAPClient, imap4, tls
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from invite.errors import InviteError
@@ -37,6 +38,111 @@ UNKNOWN_HOST_ERRORS = frozenset(
 
 class ImapConnectionLost(InviteError):
     """The connection broke in the middle; ``--watch`` reconnects, a single poll just stops."""
+
+
+class ImapTooSlow(ImapConnectionLost):
+    """The server did not finish within the overall deadline (a trickling or stuck server)."""
+
+
+# -- overall deadlines -------------------------------------------------------------------------
+#
+# The socket timeout bounds each single read; a server that trickles one byte every half
+# second never trips it and could hold ``poll`` (and the data-folder lock) for hours. The
+# watchdog bounds a whole command: when its time is up it shuts the socket down from a timer
+# thread, the blocked read returns at once, and the command fails with ``ImapTooSlow``.
+
+
+class Watchdog:
+    """Shuts the connection's socket down when an armed deadline passes."""
+
+    def __init__(self) -> None:
+        self.sock: socket.socket | None = None
+        self.fired = ""  # German: what took too long (set when the watchdog struck)
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    def attach(self, sock: socket.socket) -> None:
+        with self._lock:
+            self.sock = sock
+
+    def arm(self, seconds: float, what: str) -> None:
+        self.disarm()
+        timer = threading.Timer(max(seconds, 0.0), self._fire, (what,))
+        timer.daemon = True
+        self._timer = timer
+        timer.start()
+
+    def disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _fire(self, what: str) -> None:
+        with self._lock:
+            self.fired = what
+            if self.sock is not None:
+                with contextlib.suppress(OSError):
+                    # the plain socket's shutdown also for TLS sockets: the blocked SSL read
+                    # sees end-of-file, and no SSL state is changed from this thread
+                    socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
+
+    @contextlib.contextmanager
+    def limit(self, seconds: float, what: str) -> Iterator[None]:
+        self.arm(seconds, what)
+        try:
+            yield
+        finally:
+            self.disarm()
+
+
+class _WatchedPlain(imap4.IMAP4WithTimeout):
+    def __init__(self, host: str, port: int, timeout: float | None, dog: Watchdog) -> None:
+        self._dog = dog
+        super().__init__(host, port, timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        sock = super()._create_socket(timeout)
+        self._dog.attach(sock)  # the greeting is read under the watchdog, too
+        return sock
+
+
+class _WatchedTLS(tls.IMAP4_TLS):
+    def __init__(
+        self, host: str, port: int, context: ssl.SSLContext | None, timeout: float | None,
+        dog: Watchdog,
+    ) -> None:  # fmt: skip
+        self._dog = dog
+        super().__init__(host, port, context, timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        sock = super()._create_socket(timeout)
+        self._dog.attach(sock)
+        return sock
+
+
+class _Client(IMAPClient):
+    """IMAPClient whose socket is known to a ``Watchdog`` from the first byte on."""
+
+    def __init__(self, *args: object, watchdog: Watchdog, **kwargs: object) -> None:
+        self.watchdog = watchdog
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def _create_IMAP4(self) -> object:  # noqa: N802 (imapclient's name)
+        connect_timeout = getattr(self._timeout, "connect", None)
+        if self.ssl:
+            return _WatchedTLS(
+                self.host, self.port, self.ssl_context, connect_timeout, self.watchdog
+            )
+        return _WatchedPlain(self.host, self.port, connect_timeout, self.watchdog)
+
+
+def too_slow(settings: ServerSettings, what: str) -> ImapTooSlow:
+    return ImapTooSlow(
+        f"Der IMAP-Server {_where(settings)} ist zu langsam: {what}. Der Abruf wurde "
+        "abgebrochen und die Sperre des Datenordners freigegeben; bereits Verarbeitetes bleibt "
+        "gespeichert, der Rest kommt beim nächsten Abruf (Grenzen: „imap.message_deadline“, "
+        "„imap.run_deadline“ in campaign.toml)."
+    )
 
 
 @dataclass(frozen=True)
@@ -97,22 +203,43 @@ def refuse_cleartext_login(settings: ServerSettings) -> None:
         )
 
 
-def open_client(settings: ServerSettings, password: str) -> IMAPClient:
+def open_client(
+    settings: ServerSettings, password: str, watchdog: Watchdog | None = None
+) -> IMAPClient:
     """Connect (none/starttls/ssl, certificates verified) and log in: the one way every IMAP
     session of the tool starts (RSVP mailbox and Sent folder), so TLS, login and German errors
-    are the same everywhere."""
+    are the same everywhere. Greeting, STARTTLS and login together get ``message_deadline``."""
     refuse_cleartext_login(settings)
     context = tls_context(settings) if settings.security != "none" else None
+    dog = watchdog or Watchdog()
+    limit = settings.message_deadline
+    what = f"Verbindungsaufbau und Anmeldung dauerten länger als {limit:.0f} Sekunden"
+    dog.arm(limit, what)
     try:
-        client = IMAPClient(
+        return _login(settings, password, context, dog)
+    except InviteError:
+        if dog.fired:
+            raise too_slow(settings, dog.fired) from None
+        raise
+    finally:
+        dog.disarm()
+
+
+def _login(
+    settings: ServerSettings, password: str, context: ssl.SSLContext | None, dog: Watchdog
+) -> IMAPClient:
+    try:
+        client = _Client(
             settings.host,
             port=settings.port,
             ssl=settings.security == "ssl",
             ssl_context=context if settings.security == "ssl" else None,
             timeout=settings.timeout,
+            watchdog=dog,
         )
         if settings.security == "starttls":
             client.starttls(context)
+            dog.attach(client.socket())
     except (OSError, IMAPClientError) as exc:
         raise connection_error(settings, exc) from None
     if settings.auth == "oauth2":
@@ -171,9 +298,16 @@ def _oauth_login(client: IMAPClient, settings: ServerSettings) -> None:
 class Mailbox:
     """One logged-in IMAP session. Use ``Mailbox.connect(...)`` and ``close()`` (or ``with``)."""
 
-    def __init__(self, client: IMAPClient, settings: ServerSettings) -> None:
+    def __init__(
+        self, client: IMAPClient, settings: ServerSettings, watchdog: Watchdog | None = None
+    ) -> None:
         self.client = client
         self.settings = settings
+        self.watchdog = watchdog or Watchdog()
+        if watchdog is None:
+            with contextlib.suppress(Exception):
+                self.watchdog.attach(client.socket())
+        self.run_ends: float | None = None  # monotonic end of the current run (run_limit)
         self.delimiter = "/"
         self.selected: str | None = None
         self.can_move = client.has_capability("MOVE")
@@ -191,10 +325,28 @@ class Mailbox:
     @classmethod
     def connect(cls, settings: ServerSettings, password: str) -> Mailbox:
         """Connect (none/starttls/ssl, certificates verified) and log in."""
-        return cls(open_client(settings, password), settings)
+        dog = Watchdog()
+        client = open_client(settings, password, dog)
+        with dog.limit(settings.message_deadline, "Die Sitzung zu beginnen dauerte zu lange"):
+            return cls(client, settings, dog)
 
     def close(self) -> None:
-        _quietly(self.client.logout)
+        if self.watchdog.fired:  # the line is dead: do not wait for a LOGOUT answer
+            _quietly(self.client.shutdown)
+            return
+        with self.watchdog.limit(
+            min(self.settings.message_deadline, 10.0), "Abmelden dauerte zu lange"
+        ):
+            _quietly(self.client.logout)
+
+    @contextlib.contextmanager
+    def run_limit(self, seconds: float) -> Iterator[None]:
+        """Every command inside counts against one overall deadline of ``seconds``."""
+        self.run_ends = time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            self.run_ends = None
 
     def __enter__(self) -> Mailbox:
         return self
@@ -202,11 +354,34 @@ class Mailbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _guard(self, action: Callable[[], object]) -> object:
+    def _guard(self, action: Callable[[], object], messages: int = 1) -> object:
+        """Run one IMAP command under the deadlines: ``message_deadline`` per message it
+        carries (at least one), never beyond the end of the current run."""
+        limit = self.settings.message_deadline * max(messages, 1)
+        what = (
+            f"ein Befehl für {messages} Nachricht(en) dauerte länger als {limit:.0f} Sekunden"
+            if messages > 1
+            else f"ein Befehl dauerte länger als {limit:.0f} Sekunden"
+        )
+        if self.run_ends is not None:
+            left = self.run_ends - time.monotonic()
+            if left <= 0 or left < limit:
+                limit = max(left, 0.0)
+                what = (
+                    "der Abruf dauerte länger als "
+                    f"{self.settings.run_deadline:.0f} Sekunden insgesamt"
+                )
+        self.watchdog.arm(limit, what)
         try:
             return action()
-        except (IMAPClientAbortError, OSError) as exc:
-            raise connection_error(self.settings, exc) from None
+        except (IMAPClientAbortError, IMAPClientError, OSError) as exc:
+            if self.watchdog.fired:
+                raise too_slow(self.settings, self.watchdog.fired) from None
+            if isinstance(exc, IMAPClientAbortError | OSError):
+                raise connection_error(self.settings, exc) from None
+            raise
+        finally:
+            self.watchdog.disarm()
 
     # -- folders ---------------------------------------------------------------------------
 
@@ -284,7 +459,7 @@ class Mailbox:
     def _fetch_chunk(self, uids: list[int]) -> Iterator[tuple[int, bytes, bool]]:
         if not uids:
             return
-        data = self._guard(lambda: self.client.fetch(uids, ["BODY.PEEK[]"]))
+        data = self._guard(lambda: self.client.fetch(uids, ["BODY.PEEK[]"]), len(uids))
         for uid in uids:
             raw = data.get(uid, {}).get(b"BODY[]")  # type: ignore[union-attr]
             if raw is not None:  # expunged meanwhile by someone else

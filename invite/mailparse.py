@@ -32,7 +32,7 @@ MAX_AUTH_RESULTS = 20
 MAX_CONTENT_TYPE_LINES = 5 * MAX_PARTS
 
 _CONTENT_TYPE_LINE = re.compile(rb"(?im)^content-type[ \t]*:")
-_MESSAGE_ID = re.compile(r"<([^<>\s]{1,250})>")
+_MESSAGE_ID = re.compile(r"<([^<>\s\x00-\x1f\x7f]{1,250})>")
 _BASE64_DEFECTS = ("InvalidBase64", "InvalidBase64Padding", "InvalidBase64Characters")
 
 

@@ -113,6 +113,19 @@ def bracketed_id(message_id: str) -> str:
     return f"<{bare}>"
 
 
+_MSG_ID = re.compile(r"<[!-;=?-~]{1,250}@[!-;=?-~]{1,250}>|<[!-;=?-~]{1,250}>")
+
+
+def reply_reference(message_id: str | None) -> str | None:
+    """The bracketed Message-ID of a received mail for In-Reply-To/References, or None when
+    it is not a clean msg-id (control characters, spaces, non-ASCII, too long): a reply
+    then goes out without the reference instead of failing on somebody else's header."""
+    if not message_id or not message_id.strip():
+        return None
+    reference = bracketed_id(message_id)
+    return reference if _MSG_ID.fullmatch(reference) else None
+
+
 @dataclass(frozen=True)
 class EncodedPart:
     """An attachment serialised once (MIME headers + base64 body, CRLF line ends); the same
@@ -220,8 +233,8 @@ def compose(
         _fold("Date", format_datetime(date)),
         _fold("Message-ID", check_header_value("Message-ID", message_id)),
     ]
-    if in_reply_to and in_reply_to.strip():
-        reply_id = bracketed_id(check_header_value("In-Reply-To", in_reply_to))
+    reply_id = reply_reference(in_reply_to)
+    if reply_id:
         head.append(_fold("In-Reply-To", reply_id))
         head.append(_fold("References", reply_id))
     head += [

@@ -624,8 +624,9 @@ def run_once(
     """One round under the data folder's lock: sync contacts, poll, send due confirmations."""
     with exclusive(campaign.paths.data, COMMAND), campaign.open_state() as state:
         campaign.sync(state, COMMAND)
-        summary = poll_round(campaign, state, mailbox, examine=examine, progress=progress)
-        moved = review.move_pending(campaign, state, mailbox, COMMAND)  # decided in prüfen/status
+        with mailbox.run_limit(campaign.settings.imap.run_deadline):
+            summary = poll_round(campaign, state, mailbox, examine=examine, progress=progress)
+            moved = review.move_pending(campaign, state, mailbox, COMMAND)  # decided in prüfen
         summary.warnings.extend(moved.problems or [])
         if campaign.settings.mail.send_confirmation:
             summary.confirmations, warning = _confirm(campaign, state, ask_password)

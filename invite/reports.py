@@ -283,12 +283,14 @@ def _text_recipients(mail: IncomingMail, report: str) -> set[str]:
 def _is_delay(mail: IncomingMail, report: str) -> bool:
     """A delay notice: the subject or the report says the server keeps trying, and nothing in
     the report part speaks of a permanent failure."""
-    if not (_DELAY_SUBJECT.search(mail.subject) or _DELAY.search(report)):
+    if _DELAY_SUBJECT.search(mail.subject):  # "Delayed Mail", "Zustellung verzögert" …
+        return _HARD_CODE.search(report) is None  # … unless a permanent SMTP code is given
+    if not _DELAY.search(report):
         return False
-    permanent = _PERMANENT.search(_without_delay_phrases(report))
-    return permanent is None
+    return _PERMANENT.search(_without_delay_phrases(report)) is None
 
 
+_HARD_CODE = re.compile(r"\b5\d\d[ -]5\.\d{1,3}\.\d{1,3}\b|\b5\.\d{1,3}\.\d{1,3}\b")
 _DELAY_ONLY_CODES = re.compile(r"(?i)\b4\d\d[ -]4\.\d{1,3}\.\d{1,3}\b|\b4\.\d{1,3}\.\d{1,3}\b")
 
 
@@ -301,6 +303,9 @@ def _without_delay_phrases(report: str) -> str:
         " ",
         report,
     )
+    # "You'll be notified if the delivery fails permanently", "falls die Nachricht bis dahin
+    # nicht zugestellt werden kann": conditions about the future, not a failure.
+    report = re.sub(r"(?i)\b(?:if|falls|wenn|sobald|should)\b[^.\n]{0,200}", " ", report)
     return _DELAY_ONLY_CODES.sub(" ", report)
 
 

@@ -283,6 +283,7 @@ def build_corpus(campaign: Campaign, state: State) -> list[Case]:
     c = Corpus(campaign, state)
     good = _good_cases(c) + __import__("corpus_replies").reply_cases(c)  # written replies
     hostile = _hostile_cases(c)
+    good += __import__("corpus_reports").report_cases(c)  # server reports (corpus_reports.py)
     cases: list[Case] = []
     while good or hostile:
         if hostile:

@@ -18,6 +18,7 @@ from invite.message import (
     MailMessage,
     Recipient,
     bracketed_id,
+    reply_reference,
     calendar_entry,
     calendar_uid,
     check_header_value,
@@ -119,6 +120,25 @@ def test_a_reply_carries_the_answer_id_as_a_bracketed_msg_id(stored: str) -> Non
     assert b"\r\nIn-Reply-To: <abc@x.de>\r\n" in raw
     assert b"\r\nReferences: <abc@x.de>\r\n" in raw
     assert bracketed_id(stored) == "<abc@x.de>"
+
+
+@pytest.mark.parametrize(
+    "stored", ["abc\x01@x.de", "abc\x7f@x.de", "a b@x.de", "äbc@x.de", "x" * 600 + "@x.de"]
+)
+def test_a_malformed_answer_id_is_dropped_not_refused(stored: str) -> None:
+    """A confirmation never fails on the reply's broken Message-ID (issue 10): it goes out
+    without In-Reply-To/References instead of asking staff to fix a non-existent entry."""
+    msg = compose(
+        SETTINGS.mail,
+        Recipient("Ayşe Yılmaz", "ayse@example.org"),
+        RenderedMail("Anmeldebestätigung", BODY),
+        message_id="<invite.confirmation.abc@stadt-muenster.de>",
+        date=DATE,
+        in_reply_to=stored,
+    )
+    raw = msg.data.split(b"\r\n\r\n", 1)[0]
+    assert b"In-Reply-To" not in raw and b"References" not in raw
+    assert reply_reference(stored) is None
 
 
 def test_check_header_value_passes_ordinary_text() -> None:
