@@ -18,7 +18,6 @@ from invite.message import (
     MailMessage,
     Recipient,
     bracketed_id,
-    reply_reference,
     calendar_entry,
     calendar_uid,
     check_header_value,
@@ -27,6 +26,7 @@ from invite.message import (
     envelope_address,
     html_alternative,
     new_message_id,
+    reply_reference,
 )
 from invite.settings import load_settings
 from invite.templates import RenderedMail
