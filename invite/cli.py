@@ -725,6 +725,11 @@ def _remind(
     click.echo(f"Übersprungen (haben geantwortet): {len(plan.answered)}")
     if plan.not_invited:
         click.echo(f"Übersprungen (Einladung noch nicht gesendet): {len(plan.not_invited)}")
+    if plan.in_review:
+        click.echo(
+            f"Übersprungen (Nachricht zu prüfen, „invite prüfen“): {len(plan.in_review)} – "
+            + ", ".join(f"Nr. {inv.number}" for inv in plan.in_review)
+        )
     _unclear_hint(plan.unknown, "remind")
     if not ok or plan.unknown:
         ctx.exit(EXIT_PROBLEMS)

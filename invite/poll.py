@@ -23,6 +23,7 @@ from invite.errors import InviteError
 from invite.imap import ImapConnectionLost, Mailbox
 from invite.mailparse import MAX_MESSAGE_BYTES, Attachment, IncomingMail, parse_mail
 from invite.state import (
+    REVIEW_KINDS,
     InboxRecord,
     State,
     add_inbox_message,
@@ -40,7 +41,6 @@ from invite.state import (
 )
 
 COMMAND = "poll"
-REVIEW_KINDS = ("unclear", "unmatched", "rejected")
 FLUSH_EVERY = 200  # messages between moves (and saved positions) in a long first poll
 BACKOFF_START = 2.0
 BACKOFF_MAX = 300.0

@@ -41,6 +41,7 @@ from invite.state import (
     State,
     latest_answers,
     latest_deliveries,
+    open_review_invitees,
     printed_invitees,
 )
 from invite.templates import template_context
@@ -64,6 +65,7 @@ class RemindPlan:
     not_invited: list[Invitee] = field(default_factory=list)
     unknown: list[Invitee] = field(default_factory=list)
     post_open: list[Invitee] = field(default_factory=list)  # get a printed reminder letter
+    in_review: list[Invitee] = field(default_factory=list)  # a message of theirs awaits staff
     dry_run: bool = False
 
 
@@ -106,11 +108,15 @@ def plan_reminders(state: State, invitees: Sequence[Invitee], options: RemindOpt
     answers = latest_answers(state)
     printed = printed_invitees(state, "invitation")
     reminder_letters = printed_invitees(state, "reminder")
+    in_review = open_review_invitees(state)
     for inv in invitees:
         invitation = invitations.get(inv.number)
         answer = answers.get(inv.number)
         if answer is not None and not _bounce_superseded(answer, invitation):
             plan.answered.append(inv)
+            continue
+        if inv.number in in_review:  # their answer may be in it: staff decide first
+            plan.in_review.append(inv)
             continue
         emailed = inv.wants_email and invitation is not None and invitation.state == "sent"
         if not emailed:

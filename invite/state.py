@@ -866,9 +866,13 @@ def message_invitees(state: State, message: int) -> set[str]:
     return {r[0] for r in rows}
 
 
-def open_review_invitees(state: State, kinds: Iterable[str]) -> set[str]:
+# Inbox kinds that wait for staff in the review folder.
+REVIEW_KINDS = ("unclear", "unmatched", "rejected")
+
+
+def open_review_invitees(state: State) -> set[str]:
     """Invitees named by a review item nobody has settled yet (no reminder until staff do)."""
-    kinds = list(kinds)
+    kinds = list(REVIEW_KINDS)
     marks = ", ".join("?" * len(kinds))
     rows = state.conn.execute(
         f"SELECT DISTINCT invitee FROM inbox_messages WHERE kind IN ({marks}) "
