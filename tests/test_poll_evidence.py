@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from corpus import DATE, PDF, Corpus
@@ -26,7 +27,9 @@ from workbooks import example_rows
 from invite.campaign import Campaign
 from invite.poll import PollSummary, poll
 from invite.remind import RemindOptions, plan_reminders
+from invite.rsvp import status_rows
 from invite.state import latest_answers
+from invite.status import load_facts
 
 AUTHSERV = "mx.stadt-muenster.test"
 
@@ -205,6 +208,10 @@ def test_open_review_items_stop_reminders_forged_reports_do_not(inbox: Inbox) ->
         "reason"
     ]
     assert "10" not in inbox.answers()
+    with inbox.campaign.open_state() as state:
+        rows = {r.number: r for r in status_rows(load_facts(state, ZoneInfo("Europe/Berlin")))}
+    assert rows["10"].status == "prüfen"
+    assert rows["1"].status == rows["2"].status == rows["4"].status == "offen"
     with inbox.campaign.open_state() as state:
         invitees = state.invitees()
         plan = plan_reminders(state, invitees, RemindOptions(dry_run=True))
