@@ -213,6 +213,8 @@ def open_client(
     context = tls_context(settings) if settings.security != "none" else None
     dog = watchdog or Watchdog()
     limit = settings.message_deadline
+    if settings.auth == "oauth2":  # the token command may take its own time first
+        limit += settings.token_timeout
     what = f"Verbindungsaufbau und Anmeldung dauerten länger als {limit:.0f} Sekunden"
     dog.arm(limit, what)
     try:
