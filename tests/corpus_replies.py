@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 
 from corpus import DATE, Case, Corpus
@@ -444,7 +444,7 @@ def compose_reply(
     inv = c.inv(nr)
     original = c.sent[nr]
     msg = EmailMessage()
-    msg["From"] = f"{inv.display_name} <{inv.email}>"
+    msg["From"] = formataddr((inv.display_name, inv.email))  # quoted, as mail programs do
     msg["To"] = c.settings.mail.reply_to
     msg["Subject"] = subject if subject is not None else f"AW: {original['Subject']}"
     msg["Date"] = format_datetime(DATE + dt.timedelta(days=1, minutes=len(name)))
