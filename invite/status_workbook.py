@@ -631,6 +631,7 @@ def _write_reviews(
     wrap = formats.get(valign="top", text_wrap=True)
     date = formats.get(valign="top", num_format=DATE_TIME)
     centre = formats.get(valign="top", align="center")
+    entry = formats.get(valign="top", bg_color="#FFF2CC", border=1, border_color="#BFBFBF")
     for index, r in enumerate(reviews, start=1):
         _set_height(ws, index, zip((r.sender, r.subject, r.reason), widths[1:4], strict=True))
         _put(ws, index, 0, r.at, date)
@@ -641,7 +642,9 @@ def _write_reviews(
         _put(ws, index, 5, int(r.number) if r.number and r.number.isdigit() else r.number, centre)
         _put(ws, index, 6, r.folder, top)
         _put(ws, index, 7, r.item, top)
-        # „Entscheidung“ stays empty: typed by staff, taken in by the next `invite status`.
+        # „Entscheidung“ stays empty (tinted as a field to fill in): typed by staff, taken in
+        # by the next `invite status`.
+        ws.write_blank(index, len(REVIEW_COLUMNS) - 1, None, entry)
 
 
 HISTORY_COLUMNS = ("Zeitpunkt", "Befehl", "Vorgang", "Nr.", "Einzelheiten")
