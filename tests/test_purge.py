@@ -20,7 +20,7 @@ from statuskit import make_campaign, seed
 from invite.campaign import Campaign
 from invite.errors import InviteError
 from invite.participants import write_participant_list
-from invite.purge import PurgePlan, run_purge
+from invite.purge import PurgePlan, plan_lines, run_purge
 from invite.record import record_manual
 from invite.state import State
 from invite.status import write_status
@@ -271,3 +271,19 @@ def test_a_door_list_written_elsewhere_is_deleted_too(campaign: Campaign, tmp_pa
     assert elsewhere.exists()
     run_purge(campaign, force=False, confirm=yes, now_local=AFTER)
     assert not elsewhere.exists()
+
+
+def test_the_files_announced_are_the_files_deleted(campaign: Campaign) -> None:
+    """The preview counts only what is there (no letters folder yet, no door list …), so
+    „11 Dateien“ announced never turns into „9 gelöscht“."""
+    generated(campaign)
+    announced: list[int] = []
+
+    def confirm(plan: PurgePlan) -> bool:
+        announced.append(len(plan.files))
+        return True
+
+    (campaign.paths.letters).rename(campaign.paths.data / "woanders")  # one candidate missing
+    result = run_purge(campaign, force=False, confirm=confirm, now_local=AFTER)
+    assert announced == [result.deleted_files]
+    assert f"sowie {announced[0]} erzeugte Dateien/Ordner" in "\n".join(plan_lines(result.plan))
