@@ -207,6 +207,7 @@ class _Formats:
             if tall:
                 base["valign"] = "top"
             made = self._rows[key] = _RowFormats(
+                filled=waiting,
                 plain=self.get(**base) if base else None,
                 wrap=self.get(**base, text_wrap=True)
                 if tall
@@ -222,6 +223,7 @@ class _Formats:
 
 @dataclass(frozen=True)
 class _RowFormats:
+    filled: bool  # the row is tinted: empty cells are written too, to show the tint
     plain: Format | None
     wrap: Format | None
     centre: Format
@@ -241,12 +243,21 @@ def _serial(value: dt.date) -> float:
     return delta.days + delta.seconds / 86400
 
 
-def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
+def _put(
+    ws: Worksheet,
+    row: int,
+    col: int,
+    value: Any,
+    fmt: Format | None = None,
+    *,
+    blank: bool = False,
+) -> None:
     """One cell. Text always goes in as text (write_string), never as a formula: that is the
-    formula-injection defence. An empty cell is only written when it carries a format; a
-    date needs a date format."""
+    formula-injection defence. An empty cell is only written when ``blank`` (its format
+    shows, e.g. the tint of a waiting-list row): 10,000 rows have many empty dates. A date
+    needs a date format."""
     if value is None or value == "":
-        if fmt is not None:
+        if blank and fmt is not None:
             ws.write_blank(row, col, None, fmt)
     elif isinstance(value, str):
         ws.write_string(row, col, clean_text(value), fmt)
@@ -474,22 +485,22 @@ def _write_invitees(
         texts_here = (r.organisation, r.name, r.channel, r.participants, r.note, r.hint)
         tall = _set_height(ws, index, zip(texts_here, wrapped, strict=True))
         f = formats.row(waiting=r.waiting_position is not None, tall=tall)
-        plain, wrap = f.plain, f.wrap
+        plain, wrap, tint = f.plain, f.wrap, f.filled
         _put(ws, index, 0, int(r.number) if r.number.isdigit() else r.number, f.centre)
-        _put(ws, index, 1, _code(r.code), plain)
-        _put(ws, index, 2, r.organisation, wrap)
-        _put(ws, index, 3, r.name, wrap)
-        _put(ws, index, 4, r.email, plain)
-        _put(ws, index, 5, r.channel, wrap)
-        _put(ws, index, 6, r.sent_at, f.date)
+        _put(ws, index, 1, _code(r.code), plain, blank=tint)
+        _put(ws, index, 2, r.organisation, wrap, blank=tint)
+        _put(ws, index, 3, r.name, wrap, blank=tint)
+        _put(ws, index, 4, r.email, plain, blank=tint)
+        _put(ws, index, 5, r.channel, wrap, blank=tint)
+        _put(ws, index, 6, r.sent_at, f.date, blank=tint)
         _put(ws, index, 7, r.status, f.status[r.status])
-        _put(ws, index, 8, r.persons, f.centre)
-        _put(ws, index, 9, r.participants, wrap)
-        _put(ws, index, 10, r.answered_at, f.date)
-        _put(ws, index, 11, r.source, plain)
-        _put(ws, index, 12, r.reminded_at, f.date)
-        _put(ws, index, 13, r.note, wrap)
-        _put(ws, index, 14, r.hint, wrap)
+        _put(ws, index, 8, r.persons, f.centre, blank=tint)
+        _put(ws, index, 9, r.participants, wrap, blank=tint)
+        _put(ws, index, 10, r.answered_at, f.date, blank=tint)
+        _put(ws, index, 11, r.source, plain, blank=tint)
+        _put(ws, index, 12, r.reminded_at, f.date, blank=tint)
+        _put(ws, index, 13, r.note, wrap, blank=tint)
+        _put(ws, index, 14, r.hint, wrap, blank=tint)
 
 
 def _code(code: str) -> str:
