@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from invite.codes import format_code
 from invite.errors import InviteError, Problem
+from invite.plurals import count
 
 if TYPE_CHECKING:  # keep poll's import of attachment_summary light
     from invite.campaign import Campaign
@@ -512,7 +513,7 @@ def run_review(
         if not items:
             say("Keine offenen Nachrichten zu prüfen.")
             return summary
-        say(f"{len(items)} Nachricht(en) zu prüfen, die älteste zuerst.")
+        say(f"{count(len(items), 'Nachricht', 'Nachrichten')} zu prüfen, die älteste zuerst.")
         for index, item in enumerate(items, start=1):
             outcome = _one(campaign, state, item, index, len(items), read_key, ask, say, zone)
             if outcome == "ende":
@@ -627,7 +628,7 @@ def queue_lines(campaign: Campaign) -> list[str]:
         items = load_queue(state, zone)
     if not items:
         return ["Keine offenen Nachrichten zu prüfen."]
-    lines = [f"{len(items)} Nachricht(en) zu prüfen, die älteste zuerst:"]
+    lines = [f"{count(len(items), 'Nachricht', 'Nachrichten')} zu prüfen, die älteste zuerst:"]
     for index, item in enumerate(items, start=1):
         lines.append("")
         lines.extend(item_lines(item, index, len(items)))

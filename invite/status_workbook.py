@@ -34,6 +34,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from invite.errors import EXIT_USAGE, InviteError
+from invite.plurals import plural
 from invite.rsvp import (
     CHECK,
     CONFIRMED,
@@ -843,9 +844,11 @@ def read_back(path: Path) -> dict[str, FoundRow]:
     missing = [h for h in wanted if h not in header]
     if missing:
         raise InviteError(
-            f"{name}, Blatt „{SHEET_INVITEES}“: Spalte(n) "
+            f"{name}, Blatt „{SHEET_INVITEES}“: "
+            + plural(len(missing), "Die Spalte ", "Die Spalten ")
             + ", ".join(f"„{m}“" for m in missing)
-            + " fehlen in der Kopfzeile."
+            + plural(len(missing), " fehlt", " fehlen")
+            + " in der Kopfzeile."
             + refuse
         )
     at = {h: header.index(h) for h in wanted}

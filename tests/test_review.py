@@ -163,7 +163,7 @@ def test_pruefen_settles_items_in_a_terminal_and_moves_the_mails(queue: Setup) -
     assert {"r4@corpus.test", "r9@corpus.test"} <= ids_in(account, REVIEW)
     term = Terminal(["prüfen", *queue.args], env)
     screen = term.expect("[b] beenden")
-    assert "2 Nachricht(en) zu prüfen" in screen
+    assert "2 Nachrichten zu prüfen" in screen
     assert "Nr. 4 – " in screen and "Grund:" in screen
     term.key("z")
     term.expect("Wie viele Personen?")
@@ -241,7 +241,7 @@ def test_liste_without_a_terminal_and_refusal_without_one(queue: Setup) -> None:
     corpus, env = queue.corpus, queue.env
     listed = run_invite("prüfen", "--liste", *queue.args, env=env)
     assert listed.code == 0, listed.text
-    assert "2 Nachricht(en) zu prüfen, die älteste zuerst:" in listed.out
+    assert "2 Nachrichten zu prüfen, die älteste zuerst:" in listed.out
     assert "fremd@example.net" in listed.out and "Betreff:  Frage" in listed.out
     assert f"Nr. 4 – {corpus.inv('4').display_name}" in listed.out
     assert "Vielen Dank für die Einladung!" in listed.out  # the sentence that decided
