@@ -125,7 +125,16 @@ class Campaign:
 # The contact fields a letter prints, by their spreadsheet header.
 PRINTED_FIELDS = {
     key: LABELS[key]
-    for key in ("title", "first_name", "last_name", "organisation", "street", "postcode", "city")
+    for key in (
+        "title",
+        "first_name",
+        "last_name",
+        "organisation",
+        "street",
+        "postcode",
+        "city",
+        "country",
+    )
 }
 
 

@@ -50,6 +50,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "postalcode",
     ),
     "city": ("ortgeschäftlich", "businesscity", "ort", "stadt", "city", "town", "wohnort"),
+    "country": (
+        "landregiongeschäftlich",
+        "businesscountryregion",
+        "land",
+        "country",
+        "staat",
+    ),
     "email": ("email", "mail", "emailadresse", "emailaddress"),
     "channel": ("versand", "versandart", "channel", "delivery"),
     "language": ("sprache", "language", "lang"),
@@ -73,6 +80,7 @@ LABELS = {
     "street": "Straße",
     "postcode": "PLZ",
     "city": "Ort",
+    "country": "Land",
     "email": "E-Mail",
     "channel": "Versand",
     "language": "Sprache",
@@ -115,6 +123,22 @@ LANGUAGES = {
 # Bidi embedding/override/isolate controls: they can make a name display as something else.
 MAX_FIELD_CHARS = 300
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Invisible characters (Unicode „Cf“) that slip in from web pages, PDFs and Word: they make
+# „Müller“ and „Mül\u200bler“ two names and travel into letters and mail headers. Reported with
+# row and column, never removed silently. Zero-width (non-)joiners are spelling in Persian,
+# Indic scripts and emoji, so they stay allowed.
+INVISIBLE_NAMES = {
+    "\u00ad": "weiches Trennzeichen",
+    "\u061c": "arabisches Richtungszeichen",
+    "\u200b": "Leerzeichen ohne Breite",
+    "\u200e": "Richtungszeichen links-nach-rechts",
+    "\u200f": "Richtungszeichen rechts-nach-links",
+    "\u2060": "Wortverbinder",
+    "\ufeff": "Byte-Reihenfolge-Markierung (BOM)",
+}
+JOINERS = set("\u200c\u200d")
+# The PLZ rule holds for German addresses: no country given, or Germany.
+GERMANY = {"", "d", "de", "deu", "brd", "deutschland", "germany", "bundesrepublikdeutschland"}
 
 
 @dataclass(frozen=True)
@@ -130,6 +154,7 @@ class Invitee:
     street: str = ""
     postcode: str = ""
     city: str = ""
+    country: str = ""  # empty: Germany; else printed as the last line of the address
     email: str = ""
     channel: str = "email"  # "email" | "post" | "both"
     language: str = "de"
@@ -349,6 +374,9 @@ def _cell_text(value: Any, formula: str | None = None) -> tuple[str, str | None]
                 f"Unsichtbares Richtungszeichen U+{ord(ch):04X} im Feld (kann den angezeigten "
                 "Namen verfälschen) – bitte entfernen."
             )
+    invisible = invisible_characters(text)
+    if invisible:
+        return "", invisible
     return re.sub(r"\s+", " ", text), None
 
 
@@ -378,6 +406,31 @@ def _ascii_domain(domain: str) -> str:
     return validate_email(
         "x@" + domain, check_deliverability=False, allow_smtputf8=False
     ).ascii_domain
+
+
+def invisible_characters(text: str) -> str | None:
+    """A German message naming each invisible character in ``text`` and where it is, or
+    ``None``. Nothing is removed: the person fixing the list sees what was there."""
+    found = []
+    for index, ch in enumerate(text):
+        if ch in JOINERS or unicodedata.category(ch) != "Cf":
+            continue
+        name = INVISIBLE_NAMES.get(ch, "unsichtbares Formatzeichen")
+        before = text[:index][-15:]
+        where = f"nach „{before}“" if before else "am Anfang"
+        found.append(f"U+{ord(ch):04X} ({name}) {where}")
+    if not found:
+        return None
+    listed = "; ".join(found[:3]) + (f" und {len(found) - 3} weitere" if len(found) > 3 else "")
+    return (
+        f"Unsichtbare Zeichen im Feld: {listed} – sie kämen in Briefe und E-Mails; bitte die "
+        "Zelle neu eintippen (nicht kopieren)."
+    )
+
+
+def is_german(country: str) -> bool:
+    """No country given, or Germany in one of its usual spellings."""
+    return _norm_key(country) in GERMANY
 
 
 def _row_to_invitee(
@@ -446,8 +499,20 @@ def _row_to_invitee(
             language = "de"
 
     postcode = values.get("postcode", "")
-    if re.fullmatch(r"[0-9]{4}", postcode):
+    country = values.get("country", "")
+    german = is_german(country)
+    if german and re.fullmatch(r"[0-9]{4}", postcode):
         postcode = "0" + postcode  # Excel dropped the leading zero of a German PLZ
+    if german and postcode and not re.fullmatch(r"[0-9]{5}", postcode):
+        # Only a letter by post needs it: for email-only invitees it is a notice.
+        (errors if channel in ("post", "both") else result.notices).append(
+            problem(
+                f"PLZ „{postcode}“ ist keine deutsche Postleitzahl (fünf Ziffern). Bei einer "
+                "Anschrift im Ausland bitte das Land in der Spalte „Land“ angeben.",
+                row,
+                "PLZ",
+            )
+        )
 
     invitee = Invitee(
         number=raw_number,
@@ -459,6 +524,7 @@ def _row_to_invitee(
         street=values.get("street", ""),
         postcode=postcode,
         city=values.get("city", ""),
+        country="" if german else country,
         email=email,
         channel=channel,
         language=language,

@@ -170,7 +170,7 @@ def _scrub_database(state: State, plan: PurgePlan) -> int:
                 scrubbed += 1
         conn.execute(
             "UPDATE invitees SET salutation = '', title = '', first_name = '', last_name = '', "
-            "organisation = '', street = '', postcode = '', city = '', email = '', "
+            "organisation = '', street = '', postcode = '', city = '', country = '', email = '', "
             "fingerprint = 'gelöscht', updated_at = ?",
             (stamp,),
         )

@@ -54,4 +54,5 @@ def address_block(invitee: Invitee) -> list[str]:
     """The Anschriftzone lines: organisation, recipient, street, PLZ Ort (at most six)."""
     lines = [invitee.organisation, recipient_line(invitee), invitee.street]
     lines.append(" ".join(p for p in (invitee.postcode, invitee.city) if p))
+    lines.append(invitee.country.upper())  # DIN 5008: the country in capitals, last line
     return [line for line in lines if line][:MAX_ADDRESS_LINES]

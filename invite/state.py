@@ -168,6 +168,10 @@ MIGRATIONS: list[str] = [
         decided_at TEXT NOT NULL
     );
     """,
+    # 4: the country of a foreign address (column „Land“; empty = Germany).
+    """
+    ALTER TABLE invitees ADD COLUMN country TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 INVITEE_FIELDS = [f.name for f in fields(Invitee) if f.name != "code"]

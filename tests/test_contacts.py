@@ -174,3 +174,66 @@ def test_umlauts_before_the_at_are_a_contact_error_in_the_domain_fine(tmp_path: 
     assert "„jörg@münster.de“: Umlaute vor dem @" in str(error)
     assert "ohne Umlaute" in str(error) and error.row == 2
     assert [i.email for i in result.invitees if i.number == "2"] == ["eva@münster.de"]
+
+
+def test_invisible_characters_are_reported_with_row_and_column_never_removed(
+    tmp_path: Path,
+) -> None:
+    # fmt: off
+    rows = [
+        [1, "Frau", "", "Anna", "Mül\u200bler", "Verein A", "", "", "", "a@example.org", "", ""],
+        [2, "Herr", "", "\ufeffBen", "Weber", "Verein B", "", "", "", "b@example.org", "", ""],
+        [3, "Frau", "", "Cara", "Roth", "Welt\u2060laden", "", "", "", "c@example.org", "", ""],
+        [4, "Herr", "", "Dan", "Ost\u00adermann", "Verein D", "", "", "", "d@example.org", "", ""],
+        [5, "Frau", "", "Eda", "Kaya\u200f", "Verein E", "", "", "", "e@example.org", "", ""],
+        [6, "Frau", "", "Farah", "Nik\u200cnam", "Verein F", "", "", "", "f@example.org", "", ""],  # ZWNJ: Persian spelling
+    ]
+    # fmt: on
+    result = parse(workbook(tmp_path / "k.xlsx", rows))
+    found = {(p.row, p.column): str(p) for p in result.errors}
+    assert set(found) == {(2, "Nachname"), (3, "Vorname"), (4, "Organisation"), (5, "Nachname"),
+                          (6, "Nachname")}  # fmt: skip
+    assert "U+200B (Leerzeichen ohne Breite) nach „Mül“" in found[(2, "Nachname")]
+    assert "U+FEFF (Byte-Reihenfolge-Markierung (BOM)) am Anfang" in found[(3, "Vorname")]
+    assert "U+2060 (Wortverbinder)" in found[(4, "Organisation")]
+    assert "U+00AD (weiches Trennzeichen)" in found[(5, "Nachname")]
+    assert "U+200F" in found[(6, "Nachname")]
+    assert [inv.number for inv in result.invitees] == ["6"]
+    assert result.invitees[0].last_name == "Nik\u200cnam"  # kept exactly as typed
+
+
+def test_german_plz_must_have_five_digits_foreign_addresses_name_their_country(
+    tmp_path: Path,
+) -> None:
+    header = [*HEADERS, "Land"]
+    # fmt: off
+    rows = [
+        [1, "Frau", "", "Anna", "Post", "", "Weg 1", "4814", "Münster", "", "Post", "", ""],  # 04814
+        [2, "Herr", "", "Ben", "Post", "", "Weg 2", "481430", "Münster", "", "Post", "", ""],
+        [3, "Frau", "", "Cara", "Post", "", "Weg 3", "D-48143", "Münster", "", "Post", "", "Deutschland"],
+        [4, "Herr", "", "Dan", "Mail", "", "", "4814 3", "", "d@example.org", "E-Mail", "", ""],
+        [5, "Frau", "", "Eda", "Wien", "", "Ring 1", "1010", "Wien", "", "Post", "", "Österreich"],
+        [6, "Herr", "", "Finn", "Leiden", "", "Rapenburg 7", "2311 GE", "Leiden", "", "Post", "", "Niederlande"],
+        [7, "Frau", "", "Gül", "Ok", "", "Weg 7", "48143", "Münster", "", "Post", "", "Germany"],
+    ]
+    # fmt: on
+    result = parse(workbook(tmp_path / "k.xlsx", rows, header))
+    errors = {(p.row, p.column): str(p) for p in result.errors}
+    assert set(errors) == {(3, "PLZ"), (4, "PLZ")}
+    assert "PLZ „481430“ ist keine deutsche Postleitzahl (fünf Ziffern)" in errors[(3, "PLZ")]
+    assert "„D-48143“" in errors[(4, "PLZ")] and "Spalte „Land“" in errors[(4, "PLZ")]
+    assert [(p.row, p.column) for p in result.notices] == [(5, "PLZ")]  # email only: a notice
+    by_nr = {inv.number: inv for inv in result.invitees}
+    assert by_nr["1"].postcode == "04814"
+    assert (by_nr["5"].postcode, by_nr["5"].country) == ("1010", "Österreich")  # no zero added
+    assert by_nr["6"].postcode == "2311 GE" and by_nr["7"].country == ""  # Germany: not printed
+
+
+def test_foreign_country_is_the_last_line_of_the_address() -> None:
+    from invite.contacts import Invitee
+    from invite.salutation import address_block
+
+    vienna = Invitee(
+        "5", "Frau", "", "Eda", "Wien", "Verein", "Ring 1", "1010", "Wien", "Österreich"
+    )
+    assert address_block(vienna) == ["Verein", "Frau Eda Wien", "Ring 1", "1010 Wien", "ÖSTERREICH"]
