@@ -22,7 +22,7 @@ from invite import fonts
 from invite import layout as L
 from invite.codes import format_code
 from invite.contacts import Invitee
-from invite.pdf import PRODUCER, draw_letterhead, markup, styles, x_pt, y_pt
+from invite.pdf import PRODUCER, draw_letterhead, markup, styles, title_paragraph, x_pt, y_pt
 from invite.salutation import named_line
 from invite.settings import Settings
 from invite.templates import event_context
@@ -193,7 +193,7 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
 
     # Title and event, left of the QR code.
     _text(canvas, left, TITLE_TOP, words.title, 18, bold=True)
-    title = Paragraph(f"<b>{markup(settings.event.title)}</b>", styles().body)
+    title = title_paragraph(settings.event.title, styles().body, (TITLE_RIGHT - left) * mm)
     _, height = title.wrap((TITLE_RIGHT - left) * mm, 40 * mm)
     title.drawOn(canvas, x_pt(left), y_pt(TITLE_TOP + 4) - height)
     facts = f"{event['date_long']}, {event['time_range']}, {settings.event.place}"

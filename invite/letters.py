@@ -445,7 +445,7 @@ SIMPLEX_SUFFIX = "-einseitig"
 
 def cover_text(
     batch: BatchKind, settings: Settings, count: int, made: dt.datetime, *, duplex: bool
-) -> tuple[str, list[str], list[str]]:
+) -> tuple[str, list[str], tuple[str, list[str]]]:
     """The cover sheet's wording (title, facts, steps) for the office that prints and posts."""
     enclosed = "Brief, Programm, Anmeldeformular" if batch.programme else "Brief, Anmeldeformular"
     facts = [
@@ -477,7 +477,7 @@ def cover_text(
         "In einen Fensterumschlag DIN lang (DL oder C6/5) stecken; die Anschrift muss ganz im "
         "Fenster stehen. Frankieren und zur Poststelle geben.",
     ]
-    return f"{batch.title} für den Postversand", facts, steps
+    return f"{batch.title} für den Postversand", facts, ("So geht es weiter:", steps)
 
 
 def print_batch_pdf(

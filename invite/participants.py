@@ -26,7 +26,15 @@ from invite import layout as L
 from invite.campaign import Campaign
 from invite.contacts import Invitee
 from invite.letters import write_atomic
-from invite.pdf import Metadata, Section, build_pdf, draw_letterhead, paragraph, styles
+from invite.pdf import (
+    Metadata,
+    Section,
+    build_pdf,
+    draw_letterhead,
+    paragraph,
+    styles,
+    title_paragraph,
+)
 from invite.settings import Settings
 from invite.state import ensure_not_purged, latest_answers
 from invite.templates import event_context
@@ -263,7 +271,7 @@ def render_door_list(settings: Settings, door: DoorList, now_local: dt.datetime)
     event = event_context(settings, "de")
     story: list[Flowable] = [
         paragraph("Teilnehmerliste", st.title),
-        paragraph(settings.event.title, st.heading),
+        title_paragraph(settings.event.title, st.heading, TEXT_WIDTH * mm),
         paragraph(f"{event['date_long']}, {event['time_range']} · {settings.event.place}", st.body),
         paragraph(
             f"Stand: {now_local:%d.%m.%Y, %H:%M} Uhr · {door.persons} angemeldete "

@@ -177,6 +177,41 @@ def column_paragraphs(blocks: tuple[ColumnBlock, ...]) -> list[tuple[Paragraph, 
     return result
 
 
+def balanced_lines(text: str, font: str, size: float, width: float) -> list[str]:
+    """``text`` broken at spaces into as few lines as fit ``width`` (points), with the lines
+    as even as possible: no lone last word („Ebene“) when a better break exists."""
+    words = text.split()
+    if not words:
+        return []
+
+    def measure(line: str) -> float:
+        return stringWidth(fonts.shape(line), font, size)
+
+    lines = L.wrap_words(text, measure, width)
+    if len(lines) < 2:
+        return lines
+    # The narrowest measure that still needs no more lines gives the most even lines.
+    low, high = max(measure(word) for word in words), width
+    while high - low > 0.5:
+        middle = (low + high) / 2
+        if len(L.wrap_words(text, measure, middle)) <= len(lines):
+            high = middle
+        else:
+            low = middle
+    return L.wrap_words(text, measure, high)
+
+
+def title_paragraph(
+    text: str, style: ParagraphStyle, width: float, *, bold: bool = True
+) -> Paragraph:
+    """A title (event name) wrapped evenly over ``width`` points, for the programme, the form,
+    the door list and the print batch's cover sheet."""
+    font = fonts.BOLD if bold else style.fontName
+    lines = balanced_lines(text, font, style.fontSize, width)
+    body = "<br/>".join(markup(line) for line in lines)
+    return Paragraph(f"<b>{body}</b>" if bold else body, style)
+
+
 # -- letterhead ----------------------------------------------------------------------------
 
 
@@ -510,7 +545,7 @@ def programme_section(settings: Settings) -> Section:
     event = event_context(settings, "de")
     story: list[Flowable] = [
         paragraph("Programm", st.title),
-        paragraph(settings.event.title, st.heading),
+        title_paragraph(settings.event.title, st.heading, CONTINUATION_WIDTH),
         paragraph(
             f"{event['date_long']}, {event['time_range']}\n"
             f"{settings.event.place}, {settings.event.address}",
@@ -571,20 +606,21 @@ def render_programme(settings: Settings) -> bytes:
 
 
 def cover_section(
-    settings: Settings, title: str, facts: Sequence[str], steps: Sequence[str]
+    settings: Settings, title: str, facts: Sequence[str], steps: tuple[str, Sequence[str]]
 ) -> Section:
-    """The first sheet of a print batch: what it is, how many, when, and what to do with it."""
+    """The first sheet of a print batch: what it is (``facts[0]``: the event, as a heading),
+    how many, when, and what to do with it (``steps``: heading and numbered steps)."""
     st = styles()
     step_style = ParagraphStyle(
         "step", parent=st.body, leftIndent=7 * mm, bulletIndent=0, spaceAfter=5
     )
     story: list[Flowable] = [paragraph(title, st.title)]
-    story += [
-        paragraph(fact, st.heading if not index else st.body) for index, fact in enumerate(facts)
-    ]
+    story.append(title_paragraph(facts[0], st.heading, CONTINUATION_WIDTH))
+    story += [paragraph(fact, st.body) for fact in facts[1:]]
     story.append(Spacer(1, 5 * mm))
-    story.append(paragraph("So geht es weiter:", st.heading))
-    for number, step in enumerate(steps, start=1):
+    steps_heading, steps_list = steps
+    story.append(paragraph(steps_heading, st.heading))
+    for number, step in enumerate(steps_list, start=1):
         story.append(Paragraph(markup(step), step_style, bulletText=f"{number}."))
 
     def decorate(canvas: Canvas, page: int) -> None:

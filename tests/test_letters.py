@@ -649,3 +649,42 @@ def test_cli_letters_writes_everything_and_reports_in_german(tmp_path: Path) -> 
     assert unknown.code == 2 and "Fehler: Diese Nr. gibt es in der Kontaktliste nicht: 77" in (
         unknown.err
     )
+
+
+# -- titles --------------------------------------------------------------------------------
+
+EVENT_TITLE = "Vernetzungstreffen „Migration und Entwicklung auf kommunaler Ebene“"
+
+
+def title_lines(page) -> list[str]:
+    """The lines of the event title as drawn (pypdf's lines that are part of the title)."""
+    lines = [line.strip() for line in (page.extract_text() or "").splitlines()]
+    words = set(EVENT_TITLE.split())
+    return [line for line in lines if line and set(line.split()) <= words]
+
+
+def test_balanced_lines_leave_no_lone_last_word() -> None:
+    from invite.pdf import CONTINUATION_WIDTH, balanced_lines, styles
+
+    heading = styles().heading
+    greedy = L.wrap_words(
+        EVENT_TITLE, lambda s: stringWidth(s, fonts.BOLD, heading.fontSize), CONTINUATION_WIDTH
+    )
+    assert greedy[-1] == "Ebene“"  # the problem the issue saw
+    lines = balanced_lines(EVENT_TITLE, fonts.BOLD, heading.fontSize, CONTINUATION_WIDTH)
+    assert len(lines) == len(greedy) == 2 and " ".join(lines) == EVENT_TITLE
+    assert all(len(line.split()) >= 3 for line in lines), lines
+    assert balanced_lines("Kurz", fonts.BOLD, 11, 100) == ["Kurz"]
+    assert balanced_lines("", fonts.BOLD, 11, 100) == []
+
+
+def test_event_title_never_leaves_ebene_alone_on_programme_form_and_cover(rendered) -> None:
+    campaign, state, report = rendered
+    programme = PdfReader(campaign.paths.programme).pages[0]
+    form = PdfReader(campaign.paths.form(invitee(state, "1"))).pages[0]
+    assert report.print_batch is not None
+    cover = PdfReader(report.print_batch).pages[0]
+    for page in (programme, form, cover):
+        lines = title_lines(page)
+        assert " ".join(lines) == EVENT_TITLE and len(lines) >= 2, lines
+        assert all(len(line.split()) >= 2 for line in lines), lines

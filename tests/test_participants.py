@@ -206,6 +206,10 @@ def test_pdf_shows_two_named_rows_and_marks_unclear_names(tmp_path: Path) -> Non
     assert "Bitte prüfen: Namen mit Komma, angemeldete Personen: 3" in text
     assert "Begleitperson 1 von 2" in text and "Begleitperson 1 von 1" not in text
     assert result.to_check == [second.number] and result.attendees == 5
+    # The event title wraps evenly: „Ebene“ never stands alone on its line.
+    lines = PdfReader(result.path).pages[0].extract_text().splitlines()
+    assert "Ebene“" not in [line.strip() for line in lines]
+    assert any(line.strip().endswith("kommunaler Ebene“") for line in lines)
 
 
 def test_cli_writes_the_list_and_names_the_waiting_list(tmp_path: Path) -> None:
