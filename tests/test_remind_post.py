@@ -218,6 +218,22 @@ def test_cli_names_the_reminder_print_batch(
     assert len(reminder_batches(mixed)) == 1
 
 
+def test_cli_remind_simplex_makes_a_one_sided_batch(
+    mixed: Campaign, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = smtp_env(monkeypatch, smtp_server, test_certs.cafile)
+    args = [
+        "--campaign", str(mixed.settings.campaign_dir),
+        "--contacts", str(mixed.contacts_file),
+        "--data", str(mixed.paths.data),
+    ]  # fmt: skip
+    result = run_invite("remind", "--yes", "--force", "--simplex", *args, env=env)
+    assert result.code == 0, result.text
+    ((file, numbers),) = reminder_batches(mixed)
+    assert Path(file).stem.endswith("-einseitig") and numbers == ["3", "4", "5"]
+    assert all(text_of(page) for page in PdfReader(file).pages)  # no blank pages
+
+
 def test_check_renders_the_reminder_letter_template(tmp_path: Path) -> None:
     campaign = make_campaign(tmp_path, example_rows(2))
     template = campaign.settings.campaign_dir / "templates" / "de" / "reminder_letter.txt.j2"
