@@ -184,7 +184,9 @@ def now() -> str:
 
 def fingerprint(invitee: Invitee) -> str:
     """Hash of what a letter shows, so changed rows can be re-rendered."""
-    data = json.dumps([getattr(invitee, f) for f in INVITEE_FIELDS if f != "row"])
+    # An empty country (Germany) leaves the hash as it was before the column existed.
+    shown = [f for f in INVITEE_FIELDS if f != "row" and (f != "country" or invitee.country)]
+    data = json.dumps([getattr(invitee, f) for f in shown])
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
