@@ -237,3 +237,18 @@ def test_foreign_country_is_the_last_line_of_the_address() -> None:
         "5", "Frau", "", "Eda", "Wien", "Verein", "Ring 1", "1010", "Wien", "Österreich"
     )
     assert address_block(vienna) == ["Verein", "Frau Eda Wien", "Ring 1", "1010 Wien", "ÖSTERREICH"]
+
+
+def test_the_new_column_land_changes_no_fingerprint_of_a_german_address() -> None:
+    """After an update, invitees without a country are not all reported as changed."""
+    import dataclasses
+    import hashlib
+    import json
+
+    from invite.contacts import Invitee
+    from invite.state import fingerprint
+
+    inv = Invitee("1", "Frau", "", "Anna", "Ok", "Verein", "Weg 1", "48143", "Münster")
+    before = [v for k, v in dataclasses.asdict(inv).items() if k not in ("row", "code", "country")]
+    assert fingerprint(inv) == hashlib.sha256(json.dumps(before).encode()).hexdigest()[:16]
+    assert fingerprint(dataclasses.replace(inv, country="Österreich")) != fingerprint(inv)
