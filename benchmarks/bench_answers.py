@@ -29,8 +29,8 @@ from corpus import Case, build_corpus  # noqa: E402
 from sendkit import make_campaign  # noqa: E402
 from workbooks import example_rows  # noqa: E402
 
-from invite.mailparse import parse_mail  # noqa: E402
-from invite.poll import Outcome, assess, directory_of  # noqa: E402
+from invite.mail.mailparse import parse_mail  # noqa: E402
+from invite.steps.poll import Outcome, assess, directory_of  # noqa: E402
 
 STATUSES = ("zusage", "absage", "unzustellbar", "pruefen", "—")
 

@@ -26,8 +26,8 @@ sys.path.insert(0, str(REPO))
 
 from workbooks import HEADERS, example_rows, write_contacts  # noqa: E402
 
-from invite.contacts import parse_contacts  # noqa: E402
-from invite.spreadsheet import read_contact_sheet  # noqa: E402
+from invite.core.contacts import parse_contacts  # noqa: E402
+from invite.workbook.spreadsheet import read_contact_sheet  # noqa: E402
 
 
 def _time(path: Path, rounds: int) -> tuple[float, float, float, int]:

@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 from invite.campaign import Campaign, Paths
-from invite.contacts import Invitee
-from invite.fonts import register_fonts
-from invite.letters import Job, print_batch_pdf, run_jobs
+from invite.core.contacts import Invitee
+from invite.paper.fonts import register_fonts
+from invite.steps.letters import Job, print_batch_pdf, run_jobs
 from invite.templates import template_context
 
 REPO = Path(__file__).resolve().parent.parent

@@ -31,8 +31,8 @@ from sendkit import copy_campaign  # noqa: E402
 from workbooks import example_rows, write_contacts  # noqa: E402
 
 from invite.campaign import Campaign  # noqa: E402
-from invite.mailparse import parse_mail  # noqa: E402
-from invite.poll import assess, directory_of, poll  # noqa: E402
+from invite.mail.mailparse import parse_mail  # noqa: E402
+from invite.steps.poll import assess, directory_of, poll  # noqa: E402
 
 INVITEES = 400
 TEXTS = [

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from corpus_reports import BOUNCES, DELAYS, Original  # noqa: E402
 from flufl.bounce import all_failures  # noqa: E402
 
-from invite.mailparse import parse_mail  # noqa: E402
-from invite.matching import Directory, tie_report  # noqa: E402
-from invite.reports import detect_bounce  # noqa: E402
+from invite.core.matching import Directory, tie_report  # noqa: E402
+from invite.core.reports import detect_bounce  # noqa: E402
+from invite.mail.mailparse import parse_mail  # noqa: E402
 
 OURS = "vernetzung@stadt-muenster.de"
 MID = "<invite.invitation.0badc0ffee@stadt-muenster.de>"

@@ -31,8 +31,8 @@ from sendkit import copy_campaign  # noqa: E402
 from workbooks import example_rows, write_contacts  # noqa: E402
 
 from invite.campaign import Campaign  # noqa: E402
-from invite.letters import ensure_rendered  # noqa: E402
-from invite.send import SendOptions, calendar_attachment, calendar_entries, run_send  # noqa: E402
+from invite.steps.letters import ensure_rendered  # noqa: E402
+from invite.steps.send import SendOptions, calendar_attachment, calendar_entries, run_send  # noqa: E402
 from invite.templates import template_context  # noqa: E402
 
 # -- the sink ------------------------------------------------------------------------------

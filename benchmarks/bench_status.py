@@ -111,9 +111,9 @@ def measure(folder: Path, mode: str) -> dict[str, float]:
     """One run in this (fresh) process."""
     from zoneinfo import ZoneInfo
 
-    from invite.rsvp import overview, status_rows
-    from invite.status import _audit_lines, load_facts, load_reviews, write_status
-    from invite.status_workbook import WorkbookContent, write_status_workbook
+    from invite.core.rsvp import overview, status_rows
+    from invite.steps.status import _audit_lines, load_facts, load_reviews, write_status
+    from invite.workbook.status_workbook import WorkbookContent, write_status_workbook
 
     campaign = Campaign.open(REPO / "letters", folder / "kontakte.xlsx", folder / "daten")
     if mode == "edited":
@@ -153,9 +153,9 @@ def parts(folder: Path) -> list[tuple[str, float]]:
     """CPU seconds of each part of the step, measured one after the other in this process."""
     from zoneinfo import ZoneInfo
 
-    from invite.rsvp import overview, status_rows
-    from invite.status import _audit_lines, _snapshot, load_facts, load_reviews
-    from invite.status_workbook import WorkbookContent, read_back, write_status_workbook
+    from invite.core.rsvp import overview, status_rows
+    from invite.steps.status import _audit_lines, _snapshot, load_facts, load_reviews
+    from invite.workbook.status_workbook import WorkbookContent, read_back, write_status_workbook
 
     campaign = Campaign.open(REPO / "letters", folder / "kontakte.xlsx", folder / "daten")
     zone = ZoneInfo("Europe/Berlin")

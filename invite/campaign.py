@@ -6,13 +6,13 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from invite.contacts import LABELS, ContactList, Invitee, parse_contacts
+from invite.core.contacts import LABELS, ContactList, Invitee, parse_contacts
 from invite.errors import InviteError, Problem
-from invite.fonts import describe_glyph, missing_glyphs, register_fonts
+from invite.paper.fonts import describe_glyph, missing_glyphs, register_fonts
 from invite.settings import Settings, load_settings
-from invite.spreadsheet import read_contact_sheet
 from invite.state import State, ensure_not_purged
 from invite.templates import Templates
+from invite.workbook.spreadsheet import read_contact_sheet
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ import click
 
 from invite.campaign import Campaign, ContactErrors, problems_text
 from invite.console import robust_streams
+from invite.core.plurals import count, plural
 from invite.errors import EXIT_PROBLEMS, EXIT_USAGE, InviteError
-from invite.plurals import count, plural
 
 # -- German help and usage texts ------------------------------------------------------------
 
@@ -202,7 +202,7 @@ def workbook_follows(campaign: Campaign) -> Iterator[WorkbookFollows]:
 
 
 def refresh_now(campaign: Campaign, follows: WorkbookFollows | None = None) -> None:
-    from invite.status import refresh_workbook
+    from invite.steps.status import refresh_workbook
 
     if follows is None or follows.changed:
         for line in refresh_workbook(campaign):
@@ -219,7 +219,7 @@ def refresh_now(campaign: Campaign, follows: WorkbookFollows | None = None) -> N
     help="Auch im DNS prüfen, ob die E-Mail-Domains Post annehmen (braucht Internet).",
 )
 def check_cmd(ctx: click.Context, deliverability: bool, **kwargs: Any) -> None:
-    from invite.check import run_check
+    from invite.steps.check import run_check
 
     campaign = campaign_from(ctx, kwargs)
     report = run_check(campaign, deliverability=deliverability)
@@ -249,8 +249,8 @@ def check_cmd(ctx: click.Context, deliverability: bool, **kwargs: Any) -> None:
     help="Druckstapel für einen Drucker ohne beidseitigen Druck (ohne leere Rückseiten).",
 )
 def letters_cmd(ctx: click.Context, only: tuple[str, ...], simplex: bool, **kwargs: Any) -> None:
-    from invite.letters import render_letters
     from invite.state import exclusive
+    from invite.steps.letters import render_letters
 
     campaign = campaign_from(ctx, kwargs)
     paths = campaign.paths
@@ -406,7 +406,7 @@ def _run_with_progress(run: Callable[..., Any], confirm: Callable[[Any], bool]) 
     "--resend-unknown", is_flag=True, help="Nachrichten mit unklarem Ausgang erneut senden."
 )
 def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
-    from invite.send import SendOptions
+    from invite.steps.send import SendOptions
 
     yes = kwargs.pop("yes")
     options = SendOptions(
@@ -424,7 +424,7 @@ def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
 def _send(
     ctx: click.Context, campaign: Campaign, options: Any, yes: bool, follows: WorkbookFollows
 ) -> None:
-    from invite.send import run_send
+    from invite.steps.send import run_send
 
     def confirm(plan: Any) -> bool:
         for inv, old in plan.new_address:
@@ -473,7 +473,7 @@ def _send(
     help="Abstand der Abrufe ohne IDLE (Standard: 60).",
 )
 def poll_cmd(ctx: click.Context, watch: bool, interval: float, **kwargs: Any) -> None:
-    from invite import poll
+    from invite.steps import poll
 
     campaign = campaign_from(ctx, kwargs)
     review_folder = campaign.settings.imap.review_folder
@@ -552,7 +552,7 @@ def _poll_summary(summary: Any, review_folder: str) -> None:
     help="Zieldatei (Standard: <Datenordner>/rsvp-status.xlsx).",
 )
 def status_cmd(ctx: click.Context, out: Path | None, **kwargs: Any) -> None:
-    from invite.status import summary_lines, write_status
+    from invite.steps.status import summary_lines, write_status
 
     result = write_status(campaign_from(ctx, kwargs), out)
     for line in summary_lines(result):
@@ -572,7 +572,7 @@ def record_cmd(
     notiz: str,
     **kwargs: Any,
 ) -> None:
-    from invite.record import confirmation_lines, record_manual
+    from invite.steps.record import confirmation_lines, record_manual
 
     campaign = campaign_from(ctx, kwargs)
     result = record_manual(campaign, who, answer, persons=personen, note=notiz)
@@ -586,7 +586,7 @@ def record_cmd(
     "--liste", is_flag=True, help="Nur auflisten, was zu prüfen ist (ohne Terminal, ohne Fragen)."
 )
 def review_cmd(ctx: click.Context, liste: bool, **kwargs: Any) -> None:
-    from invite import review
+    from invite.steps import review
 
     campaign = campaign_from(ctx, kwargs)
     if liste:
@@ -603,7 +603,7 @@ def review_cmd(ctx: click.Context, liste: bool, **kwargs: Any) -> None:
         )
 
     def connect() -> Any:
-        from invite.poll import connect as connect_mailbox
+        from invite.steps.poll import connect as connect_mailbox
 
         return connect_mailbox(campaign, _ask_password())
 
@@ -661,7 +661,7 @@ cli.add_command(_alias, "pruefen")
     help="Erinnerungsbriefe für einen Drucker ohne beidseitigen Druck (ohne leere Rückseiten).",
 )
 def remind_cmd(ctx: click.Context, **kwargs: Any) -> None:
-    from invite.remind import RemindOptions
+    from invite.steps.remind import RemindOptions
 
     yes = kwargs.pop("yes")
     options = RemindOptions(
@@ -680,7 +680,7 @@ def remind_cmd(ctx: click.Context, **kwargs: Any) -> None:
 def _remind(
     ctx: click.Context, campaign: Campaign, options: Any, yes: bool, follows: WorkbookFollows
 ) -> None:
-    from invite.remind import run_remind
+    from invite.steps.remind import run_remind
 
     def confirm(plan: Any) -> bool:
         then: tuple[str, ...] = ()
@@ -738,7 +738,7 @@ def _remind(
 @step("teilnehmerliste", "Teilnehmerliste als PDF für den Einlass schreiben.")
 @click.option("--out", type=click.Path(path_type=Path), metavar="DATEI", help="Zieldatei (PDF).")
 def participants_cmd(ctx: click.Context, out: Path | None, **kwargs: Any) -> None:
-    from invite.participants import write_participant_list
+    from invite.steps.participants import write_participant_list
 
     result = write_participant_list(campaign_from(ctx, kwargs), out)
     click.echo(
@@ -760,7 +760,7 @@ def participants_cmd(ctx: click.Context, out: Path | None, **kwargs: Any) -> Non
 @click.option("--yes", is_flag=True, help="Ohne Rückfrage löschen.")
 @click.option("--force", is_flag=True, help="Auch vor dem Ende der Veranstaltung löschen.")
 def purge_cmd(ctx: click.Context, yes: bool, force: bool, **kwargs: Any) -> None:
-    from invite.purge import PurgePlan, plan_lines, run_purge, summary_lines
+    from invite.steps.purge import PurgePlan, plan_lines, run_purge, summary_lines
 
     def confirm(plan: PurgePlan) -> bool:
         for line in plan_lines(plan):
@@ -790,7 +790,7 @@ def purge_cmd(ctx: click.Context, yes: bool, force: bool, **kwargs: Any) -> None
 @click.argument("directory", metavar="ORDNER", type=click.Path(path_type=Path))
 def init_cmd(directory: Path) -> None:
     """Neuen Kampagnenordner aus der mitgelieferten Vorlage anlegen."""
-    from invite.init import init_campaign
+    from invite.steps.init import init_campaign
 
     target = init_campaign(directory)
     click.echo(

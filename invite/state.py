@@ -19,11 +19,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from invite.codes import invitee_code, normalise_code
-from invite.contacts import Invitee
+from invite.core.codes import invitee_code, normalise_code
+from invite.core.contacts import Invitee
+from invite.core.plurals import count
 from invite.errors import InviteError
 from invite.locking import Busy, acquire
-from invite.plurals import count
 
 DB_FILE = "invite.sqlite"
 LOCK_FILE = ".lock"

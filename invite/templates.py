@@ -24,10 +24,10 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
-from invite.codes import format_code
-from invite.contacts import Invitee
+from invite.core.codes import format_code
+from invite.core.contacts import Invitee
+from invite.core.salutation import address_block, recipient_line, salutation
 from invite.errors import ConfigError
-from invite.salutation import address_block, recipient_line, salutation
 from invite.settings import Settings
 
 DEFAULT_LANGUAGE = "de"

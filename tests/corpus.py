@@ -29,14 +29,14 @@ import pypdfium2
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from pypdf import PdfReader, PdfWriter
 
-from invite import layout as L
 from invite.campaign import Campaign
-from invite.codes import format_code
-from invite.contacts import Invitee
-from invite.form import FIELDS_TOP
-from invite.letters import ensure_rendered
-from invite.message import Attachment, Recipient, compose, new_message_id
+from invite.core import layout as L
+from invite.core.codes import format_code
+from invite.core.contacts import Invitee
+from invite.core.message import Attachment, Recipient, compose, new_message_id
+from invite.paper.form import FIELDS_TOP
 from invite.state import QueueItem, State, mark_sent, queue_deliveries
+from invite.steps.letters import ensure_rendered
 from invite.templates import template_context
 
 REVIEW = ("unclear", "unmatched", "rejected")

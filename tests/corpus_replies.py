@@ -27,7 +27,7 @@ from pathlib import Path
 from corpus import DATE, Case, Corpus
 from pypdf import PdfReader, PdfWriter
 
-from invite.answers import language_of
+from invite.core.answers import language_of
 
 # Invitees whose answers other tests look at (27: history, 34–40: spoof/bounce/auto-reply)
 # are left alone; these get the replies.

@@ -1,6 +1,6 @@
 """Invitees the PDF tests share: one Latin-script person with title, one Arabic name."""
 
-from invite.contacts import Invitee
+from invite.core.contacts import Invitee
 
 AYSE = Invitee(
     number="1",

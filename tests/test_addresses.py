@@ -15,16 +15,16 @@ from openpyxl import load_workbook
 from sendkit import imap_env, make_campaign, smtp_env
 from workbooks import example_rows
 
-from invite.addresses import address_key, ascii_domain
+from invite.core.addresses import address_key, ascii_domain
+from invite.core.message import Recipient, compose, envelope_address, mail_address
 from invite.errors import InviteError
-from invite.message import Recipient, compose, envelope_address, mail_address
-from invite.poll import poll
-from invite.send import SendOptions, run_send
 from invite.settings import load_settings
 from invite.state import State, deliveries, latest_answers
-from invite.status import write_status
-from invite.status_workbook import SHEET_INVITEES
+from invite.steps.poll import poll
+from invite.steps.send import SendOptions, run_send
+from invite.steps.status import write_status
 from invite.templates import RenderedMail
+from invite.workbook.status_workbook import SHEET_INVITEES
 
 REPO = Path(__file__).resolve().parent.parent
 UNICODE = "anna@münster-bürger.de"

@@ -18,7 +18,7 @@ from mailservers import DovecotServer
 from sendkit import imap_env, make_campaign
 from workbooks import example_rows
 
-from invite.poll import Outcome, poll
+from invite.steps.poll import Outcome, poll
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from bench_answers import Figures, evaluate, run_corpus  # noqa: E402

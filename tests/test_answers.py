@@ -7,7 +7,7 @@ from email.policy import SMTP
 
 import pytest
 
-from invite.answers import (
+from invite.core.answers import (
     one_click,
     parse_count,
     read_answer,
@@ -16,8 +16,8 @@ from invite.answers import (
     sentence_persons,
     sentences,
 )
-from invite.evidence import FormFields, ScanReading
-from invite.mailparse import IncomingMail, html_to_text, parse_mail
+from invite.mail.mailparse import IncomingMail, html_to_text, parse_mail
+from invite.paper.evidence import FormFields, ScanReading
 
 CODE = "K7Q2M9XA"
 

@@ -2,7 +2,7 @@
 
 import secrets
 
-from invite.codes import (
+from invite.core.codes import (
     ALPHABET,
     CODE_LENGTH,
     find_code_candidates,

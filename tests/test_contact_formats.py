@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from clirun import REPO, run_invite
 
-from invite.contacts import Invitee, parse_contacts
-from invite.spreadsheet import read_contact_sheet
+from invite.core.contacts import Invitee, parse_contacts
+from invite.workbook.spreadsheet import read_contact_sheet
 
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLE = REPO / "contacts.xlsx.example"

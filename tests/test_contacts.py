@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from workbooks import HEADERS
 
 from invite.campaign import Campaign
-from invite.contacts import parse_contacts
-from invite.spreadsheet import read_contact_sheet
+from invite.core.contacts import parse_contacts
+from invite.workbook.spreadsheet import read_contact_sheet
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -230,8 +230,8 @@ def test_german_plz_must_have_five_digits_foreign_addresses_name_their_country(
 
 
 def test_foreign_country_is_the_last_line_of_the_address() -> None:
-    from invite.contacts import Invitee
-    from invite.salutation import address_block
+    from invite.core.contacts import Invitee
+    from invite.core.salutation import address_block
 
     vienna = Invitee(
         "5", "Frau", "", "Eda", "Wien", "Verein", "Ring 1", "1010", "Wien", "Österreich"
@@ -245,7 +245,7 @@ def test_the_new_column_land_changes_no_fingerprint_of_a_german_address() -> Non
     import hashlib
     import json
 
-    from invite.contacts import Invitee
+    from invite.core.contacts import Invitee
     from invite.state import fingerprint
 
     inv = Invitee("1", "Frau", "", "Anna", "Ok", "Verein", "Weg 1", "48143", "Münster")

@@ -13,8 +13,8 @@ from corpus import Corpus
 from pypdf import PdfReader, PdfWriter
 from sendkit import make_campaign
 
-from invite.evidence import AttachmentReport, examine, guarded
-from invite.mailparse import Attachment
+from invite.mail.mailparse import Attachment
+from invite.paper.evidence import AttachmentReport, examine, guarded
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +89,8 @@ def test_image_only_pdf_and_fax_tiff_are_read(corpus: Corpus) -> None:
 def test_both_boxes_ticked_is_no_answer(corpus: Corpus) -> None:
     from PIL import ImageDraw
 
-    from invite import layout as L
-    from invite.form import FIELDS_TOP
+    from invite.core import layout as L
+    from invite.paper.form import FIELDS_TOP
 
     image = corpus.scan_image("1", tick="ja", angle=0)
     px = 150 / 25.4

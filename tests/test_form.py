@@ -12,12 +12,12 @@ import zxingcpp
 from people import AYSE, FATIMA
 from pypdf import PdfReader, PdfWriter
 
-from invite.codes import format_code
-from invite.contacts import Invitee
-from invite.fonts import register_fonts, shape
-from invite.form import FIELDS, qr_modules, qr_payload, render_form
+from invite.core.codes import format_code
+from invite.core.contacts import Invitee
+from invite.core.wording import FORM
+from invite.paper.fonts import register_fonts, shape
+from invite.paper.form import FIELDS, qr_modules, qr_payload, render_form
 from invite.settings import Settings, load_settings
-from invite.wording import FORM
 
 CAMPAIGN = Path(__file__).resolve().parent.parent / "letters"
 MM_PER_INCH = 25.4

@@ -10,17 +10,17 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from invite.check import undeliverable_reason
 from invite.cli import _poll_summary
-from invite.contacts import Invitee
-from invite.plurals import count, plural
-from invite.poll import PollSummary
-from invite.purge import PurgePlan, PurgeResult, plan_lines
-from invite.purge import summary_lines as purge_summary
-from invite.record import RecordResult, confirmation_lines
-from invite.rsvp import STATUSES, Overview
+from invite.core.contacts import Invitee
+from invite.core.plurals import count, plural
+from invite.core.rsvp import STATUSES, Overview
 from invite.state import AnswerRecord
-from invite.status import StatusResult, summary_lines
+from invite.steps.check import undeliverable_reason
+from invite.steps.poll import PollSummary
+from invite.steps.purge import PurgePlan, PurgeResult, plan_lines
+from invite.steps.purge import summary_lines as purge_summary
+from invite.steps.record import RecordResult, confirmation_lines
+from invite.steps.status import StatusResult, summary_lines
 
 NOUNS = {  # singular: plural, as the messages use them
     "Brief": "Briefe",

@@ -17,9 +17,9 @@ import pytest
 from sendkit import make_campaign
 
 from invite.errors import InviteError
-from invite.imap import ImapTooSlow
-from invite.poll import poll
+from invite.mail.imap import ImapTooSlow
 from invite.state import exclusive
+from invite.steps.poll import poll
 
 TRICKLE_SECONDS = 0.5
 

@@ -14,12 +14,12 @@ from mailservers import DovecotServer, SmtpServer, TestCerts
 from sendkit import imap_env, make_campaign, smtp_env
 
 from invite.errors import InviteError
-from invite.imap import ImapConnectionLost, connection_error, refuse_cleartext_login
-from invite.send import SendOptions, run_send
-from invite.sent_folder import SentFolder
+from invite.mail.imap import ImapConnectionLost, connection_error, refuse_cleartext_login
+from invite.mail.sent_folder import SentFolder
+from invite.mail.smtp import tls_context
 from invite.settings import ServerSettings
-from invite.smtp import tls_context
 from invite.state import State
+from invite.steps.send import SendOptions, run_send
 
 PASSWORD = "Grüße-2019"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from people import AYSE
 
-from invite import layout as L
+from invite.core import layout as L
 from invite.settings import Settings, load_settings
 
 CAMPAIGN = Path(__file__).resolve().parent.parent / "letters"

@@ -15,13 +15,13 @@ from pypdf import PdfReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from invite import fonts
-from invite import layout as L
 from invite.campaign import Campaign
-from invite.contacts import Invitee
+from invite.core import layout as L
+from invite.core.contacts import Invitee
 from invite.errors import InviteError
-from invite.letters import LettersReport, ensure_rendered, render_letters
+from invite.paper import fonts
 from invite.state import State
+from invite.steps.letters import LettersReport, ensure_rendered, render_letters
 
 REPO = Path(__file__).resolve().parent.parent
 CONTACTS = REPO / "contacts.xlsx.example"
@@ -664,7 +664,7 @@ def title_lines(page) -> list[str]:
 
 
 def test_balanced_lines_leave_no_lone_last_word() -> None:
-    from invite.pdf import CONTINUATION_WIDTH, balanced_lines, styles
+    from invite.paper.pdf import CONTINUATION_WIDTH, balanced_lines, styles
 
     heading = styles().heading
     greedy = L.wrap_words(

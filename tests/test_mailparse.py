@@ -7,7 +7,7 @@ import random
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from invite.mailparse import (
+from invite.mail.mailparse import (
     MAX_DEPTH,
     MAX_PARTS,
     MB,

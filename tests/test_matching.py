@@ -6,10 +6,10 @@ import random
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from invite.codes import ALPHABET, CODE_LENGTH
-from invite.evidence import Finding
-from invite.mailparse import IncomingMail, parse_mail
-from invite.matching import Directory, decide, gather
+from invite.core.codes import ALPHABET, CODE_LENGTH
+from invite.core.matching import Directory, decide, gather
+from invite.mail.mailparse import IncomingMail, parse_mail
+from invite.paper.evidence import Finding
 
 A, B, C = "K7Q2M9XA", "B3H8N4TR", "Z9W1P6QD"
 DIRECTORY = Directory(

@@ -11,8 +11,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from invite.errors import InviteError
-from invite.message import (
+from invite.core.message import (
     Attachment,
     CalendarEntries,
     MailMessage,
@@ -28,6 +27,7 @@ from invite.message import (
     new_message_id,
     reply_reference,
 )
+from invite.errors import InviteError
 from invite.settings import load_settings
 from invite.templates import RenderedMail
 

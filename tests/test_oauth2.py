@@ -21,11 +21,11 @@ from sendkit import make_campaign
 from workbooks import example_rows
 
 from invite.errors import ConfigError, InviteError
-from invite.oauth import TokenCommand, command_args
-from invite.poll import poll
-from invite.send import SendOptions, run_send
+from invite.mail.oauth import TokenCommand, command_args
 from invite.settings import load_settings
 from invite.state import State, deliveries, latest_answers
+from invite.steps.poll import poll
+from invite.steps.send import SendOptions, run_send
 
 REPO = Path(__file__).resolve().parent.parent
 USER = "einladung@stadt-muenster.example"

@@ -9,15 +9,15 @@ from clirun import run_invite
 from pypdf import PdfReader
 from statuskit import make_campaign
 
-from invite.contacts import Invitee
-from invite.participants import (
+from invite.core.contacts import Invitee
+from invite.state import record_answer
+from invite.steps.participants import (
     collation_key,
     door_list,
     read_names,
     split_names,
     write_participant_list,
 )
-from invite.state import record_answer
 
 
 def person(number: str, first: str, last: str, org: str = "", title: str = "") -> Invitee:

@@ -10,8 +10,8 @@ from mailservers import DovecotServer, SmtpServer, TestCerts
 from sendkit import imap_env, make_campaign, smtp_env
 
 from invite.errors import InviteError
-from invite.imap import Mailbox
-from invite.send import SendOptions, run_send
+from invite.mail.imap import Mailbox
+from invite.steps.send import SendOptions, run_send
 
 PASSWORD = "Grüße-aus-Münster-2019!§"
 

@@ -19,8 +19,8 @@ from workbooks import example_rows
 
 from invite.campaign import Campaign
 from invite.errors import InviteError
-from invite.poll import PollSummary, poll, watch
 from invite.state import State, latest_answers
+from invite.steps.poll import PollSummary, poll, watch
 
 MATCHED, REVIEW = "Anmeldungen.zugeordnet", "Anmeldungen.prüfen"  # Dovecot's separator is "."
 
@@ -512,7 +512,7 @@ def server_settings(account: ImapAccount, folder: str = "INBOX"):
 
 
 def test_copy_and_expunge_where_move_is_missing(dovecot: DovecotServer) -> None:
-    from invite.imap import Mailbox
+    from invite.mail.imap import Mailbox
 
     account = dovecot.new_account()
     for i in range(3):
@@ -531,7 +531,7 @@ def test_copy_and_expunge_where_move_is_missing(dovecot: DovecotServer) -> None:
 
 
 def test_fetch_skips_bodies_over_the_limit_and_keeps_uid_order(dovecot: DovecotServer) -> None:
-    from invite.imap import Mailbox
+    from invite.mail.imap import Mailbox
 
     account = dovecot.new_account()
     dovecot.deliver(account.address, b"From: a@b\r\nSubject: klein\r\n\r\nhi\r\n")
@@ -549,7 +549,7 @@ def test_fetch_skips_bodies_over_the_limit_and_keeps_uid_order(dovecot: DovecotS
 def test_wait_for_news_returns_on_new_mail_with_idle_and_after_the_interval_without(
     dovecot: DovecotServer,
 ) -> None:
-    from invite.imap import Mailbox
+    from invite.mail.imap import Mailbox
 
     account = dovecot.new_account()
     with Mailbox.connect(server_settings(account), account.password) as mailbox:

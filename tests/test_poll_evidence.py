@@ -25,11 +25,11 @@ from sendkit import imap_env, make_campaign
 from workbooks import example_rows
 
 from invite.campaign import Campaign
-from invite.poll import PollSummary, poll
-from invite.remind import RemindOptions, plan_reminders
-from invite.rsvp import status_rows
+from invite.core.rsvp import status_rows
 from invite.state import latest_answers
-from invite.status import load_facts
+from invite.steps.poll import PollSummary, poll
+from invite.steps.remind import RemindOptions, plan_reminders
+from invite.steps.status import load_facts
 
 AUTHSERV = "mx.stadt-muenster.test"
 

@@ -19,11 +19,11 @@ from statuskit import make_campaign, seed
 
 from invite.campaign import Campaign
 from invite.errors import InviteError
-from invite.participants import write_participant_list
-from invite.purge import PurgePlan, plan_lines, run_purge
-from invite.record import record_manual
 from invite.state import State
-from invite.status import write_status
+from invite.steps.participants import write_participant_list
+from invite.steps.purge import PurgePlan, plan_lines, run_purge
+from invite.steps.record import record_manual
+from invite.steps.status import write_status
 
 AFTER = dt.datetime(2019, 2, 1, 9, 0)
 PERSONAL = [  # from contacts.xlsx.example and the seeded answers and messages

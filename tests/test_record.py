@@ -11,10 +11,10 @@ from openpyxl import load_workbook
 from statuskit import REPO, make_campaign
 
 from invite.campaign import Campaign
-from invite.codes import format_code
+from invite.core.codes import format_code
 from invite.errors import InviteError
-from invite.record import confirmation_lines, record_manual
 from invite.state import State, latest_answers
+from invite.steps.record import confirmation_lines, record_manual
 
 
 @pytest.fixture

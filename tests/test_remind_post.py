@@ -20,12 +20,12 @@ from sendkit import make_campaign, smtp_env
 from workbooks import example_rows
 
 from invite.campaign import Campaign
-from invite.codes import format_code
-from invite.letters import make_print_batch
-from invite.remind import RemindOptions, run_remind
-from invite.send import SendOptions, run_send
+from invite.core.codes import format_code
 from invite.state import State, deliveries, record_answer
-from invite.status import write_status
+from invite.steps.letters import make_print_batch
+from invite.steps.remind import RemindOptions, run_remind
+from invite.steps.send import SendOptions, run_send
+from invite.steps.status import write_status
 
 TODAY = dt.date(2019, 1, 20)  # before the deadline (27.1.2019); the reminder letters' date
 RETURN_LINE = "Stadt Münster · 48127 Münster"  # opens every letter of a batch

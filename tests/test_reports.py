@@ -13,10 +13,10 @@ from email.policy import SMTP
 import pytest
 from corpus_reports import BOUNCES, DELAYS, Original, failed_recipients_only
 
-from invite.mailparse import IncomingMail, parse_mail
-from invite.matching import Directory, tie_report
-from invite.poll import assess_all
-from invite.reports import detect_autoreply, detect_bounce
+from invite.core.matching import Directory, tie_report
+from invite.core.reports import detect_autoreply, detect_bounce
+from invite.mail.mailparse import IncomingMail, parse_mail
+from invite.steps.poll import assess_all
 
 OURS = "vernetzung@stadt-muenster.de"
 MID = "<invite.invitation.7f3a9c@stadt-muenster.de>"

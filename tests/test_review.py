@@ -20,10 +20,10 @@ from imapclient import IMAPClient
 from mailservers import DovecotServer, ImapAccount, free_port
 from sendkit import imap_env, make_campaign
 
-from invite import review
 from invite.campaign import Campaign
-from invite.poll import connect, poll
 from invite.state import latest_answers
+from invite.steps import review
+from invite.steps.poll import connect, poll
 
 MATCHED, REVIEW = "Anmeldungen.zugeordnet", "Anmeldungen.prüfen"  # Dovecot's separator is "."
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from invite.contacts import Invitee
-from invite.rsvp import (
+from invite.core.contacts import Invitee
+from invite.core.rsvp import (
     Answer,
     Delivery,
     EditableCells,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from invite.contacts import Invitee
-from invite.salutation import address_block, recipient_line, salutation
+from invite.core.contacts import Invitee
+from invite.core.salutation import address_block, recipient_line, salutation
 
 
 def person(**kw: str) -> Invitee:

@@ -23,10 +23,10 @@ from sendkit import REPO, copy_campaign, imap_env, make_campaign, smtp_env
 from workbooks import example_rows
 
 from invite.campaign import Campaign
-from invite.delivery import DeliveryResult
 from invite.errors import InviteError
-from invite.send import SendOptions, run_send, send_confirmations
+from invite.mail.delivery import DeliveryResult
 from invite.state import State, deliveries, record_answer
+from invite.steps.send import SendOptions, run_send, send_confirmations
 
 FAST_RETRY = (0.05, 0.1, 0.2)
 

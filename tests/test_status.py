@@ -16,9 +16,9 @@ from statuskit import EXPECTED_STATUS, INJECTION, REPO, make_campaign, seed
 
 from invite.campaign import Campaign
 from invite.errors import InviteError
-from invite.record import record_manual
 from invite.state import State, latest_answers, record_answer
-from invite.status import write_status
+from invite.steps.record import record_manual
+from invite.steps.status import write_status
 
 TODAY = dt.date(2019, 1, 20)
 
@@ -438,7 +438,7 @@ def test_an_edited_workbook_is_kept_before_it_is_rewritten(tmp_path: Path) -> No
 
 
 def test_print_scale_is_computed_from_the_column_widths() -> None:
-    from invite.status_workbook import FONT_POINTS, MIN_PRINT_POINTS, print_scale
+    from invite.workbook.status_workbook import FONT_POINTS, MIN_PRINT_POINTS, print_scale
 
     assert print_scale([10, 20, 30]) == 100  # fits: never enlarged
     medium = print_scale([30] * 5)  # a little too wide: shrunk to fit, still readable

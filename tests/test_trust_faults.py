@@ -32,11 +32,11 @@ from mailservers import DovecotServer, ImapAccount, ReceivedMessage, SmtpServer,
 from sendkit import REPO, copy_campaign, imap_env, make_campaign, smtp_env
 
 from invite.campaign import Campaign
-from invite.codes import ALPHABET, CODE_LENGTH, format_code
-from invite.mailparse import parse_mail
-from invite.poll import assess, directory_of, poll
-from invite.send import SendOptions, run_send
+from invite.core.codes import ALPHABET, CODE_LENGTH, format_code
+from invite.mail.mailparse import parse_mail
 from invite.state import DB_FILE, State, deliveries
+from invite.steps.poll import assess, directory_of, poll
+from invite.steps.send import SendOptions, run_send
 
 # -- helpers -----------------------------------------------------------------------------------
 

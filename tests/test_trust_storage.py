@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from invite.contacts import Invitee
+from invite.core.contacts import Invitee
 from invite.errors import ConfigError, InviteError
 from invite.state import DB_FILE, State, exclusive
 from invite.templates import Templates

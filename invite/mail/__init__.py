@@ -1,0 +1,1 @@
+"""Mail adapters: SMTP and IMAP connections, reading incoming mail, delivering outgoing mail."""

@@ -1,0 +1,1 @@
+"""Paper adapters: fonts, drawing letters/programme/form with reportlab, reading returned forms."""

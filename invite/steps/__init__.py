@@ -1,0 +1,1 @@
+"""One module per campaign step; each is called by cli.py and returns a typed summary."""

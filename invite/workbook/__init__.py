@@ -1,0 +1,1 @@
+"""Spreadsheet adapters: reading contact lists, writing the RSVP status workbook."""
