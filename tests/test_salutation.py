@@ -71,6 +71,14 @@ def test_address_block_person_with_organisation() -> None:
     ]
 
 
+def test_address_block_names_the_recipient_in_the_letters_language() -> None:
+    common = dict(first_name="Kwame", last_name="Mensah", street="Gievenbecker Weg 15")
+    english = address_block(person(salutation="Herr", language="en", **common))
+    assert english[0] == "Mr Kwame Mensah"
+    german = address_block(person(salutation="Herr", language="de", **common))
+    assert german[0] == "Herrn Kwame Mensah"
+
+
 def test_address_block_organisation_only_and_divers() -> None:
     org = person(
         organisation="Weltladen", street="Frauenstraße 12", postcode="48143", city="Münster"

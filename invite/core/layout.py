@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from babel.dates import format_date
 
 from invite.core.contacts import LABELS, Invitee
-from invite.core.salutation import MAX_ADDRESS_LINES, address_block, recipient_line
+from invite.core.salutation import MAX_ADDRESS_LINES, address_block, named_line
 from invite.core.wording import letterhead
 from invite.errors import InviteError
 from invite.settings import Settings
@@ -227,7 +227,7 @@ def address_problem(
         (LABELS["organisation"], invitee.organisation),
         (
             f"{LABELS['title']}/{LABELS['first_name']}/{LABELS['last_name']}",
-            recipient_line(invitee),
+            named_line(invitee, invitee.language),
         ),
         (LABELS["street"], invitee.street),
         (f"{LABELS['postcode']}/{LABELS['city']}", f"{invitee.postcode} {invitee.city}".strip()),

@@ -51,8 +51,10 @@ def named_line(invitee: Invitee, language: str = "de") -> str:
 
 
 def address_block(invitee: Invitee) -> list[str]:
-    """The Anschriftzone lines: organisation, recipient, street, PLZ Ort (at most six)."""
-    lines = [invitee.organisation, recipient_line(invitee), invitee.street]
+    """The Anschriftzone lines: organisation, recipient, street, PLZ Ort (at most six).
+
+    The recipient is named in the invitee's language (``Mr Kwame Mensah`` in an English letter)."""
+    lines = [invitee.organisation, named_line(invitee, invitee.language), invitee.street]
     lines.append(" ".join(p for p in (invitee.postcode, invitee.city) if p))
     lines.append(invitee.country.upper())  # DIN 5008: the country in capitals, last line
     return [line for line in lines if line][:MAX_ADDRESS_LINES]

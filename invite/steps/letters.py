@@ -44,7 +44,7 @@ from invite.state import State, now
 from invite.templates import template_context
 
 # Bump when the drawing code changes what a PDF looks like: every file is then rendered anew.
-RENDER_VERSION = "2"  # 2: English letterhead and form, form tooltips and room, even titles
+RENDER_VERSION = "3"  # 2: English letterhead and form, tooltips, room, even titles; 3: English address line
 FINGERPRINTS_FILE = ".pdf-fingerprints.json"
 # Fewer jobs than this are rendered in-process: starting workers would cost more than it saves.
 POOL_THRESHOLD = 8
