@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import hashlib
 import json
 import os
@@ -23,9 +22,11 @@ from invite.core.codes import invitee_code, normalise_code
 from invite.core.contacts import Invitee
 from invite.core.plurals import count
 from invite.errors import InviteError
+from invite.files import refuse_links, storage_error
 from invite.locking import Busy, acquire
 
 DB_FILE = "invite.sqlite"
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 LOCK_FILE = ".lock"
 
 # Each entry migrates from version i to i+1. Never edit an entry that has shipped: append.
@@ -213,13 +214,14 @@ class State:
         try:
             data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
-            raise _storage_error(data_dir, exc) from None
+            raise storage_error(data_dir, exc) from None
         path = data_dir / DB_FILE
+        refuse_links(path, *(path.with_name(path.name + end) for end in SQLITE_SIDE_FILES))
         new = not path.exists()
         conn = None
         try:
             if new:
-                fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
                 os.close(fd)
             conn = sqlite3.connect(path, timeout=30, isolation_level=None)
             conn.row_factory = sqlite3.Row
@@ -232,7 +234,7 @@ class State:
         except (sqlite3.DatabaseError, OSError) as exc:
             if conn is not None:
                 conn.close()
-            raise _storage_error(path, exc) from None
+            raise storage_error(path, exc) from None
         return state
 
     def close(self) -> None:
@@ -392,33 +394,6 @@ class State:
 
 def _invitee(row: sqlite3.Row) -> Invitee:
     return Invitee(**{f: row[f] for f in INVITEE_FIELDS}, code=row["code"])
-
-
-def _storage_error(path: Path, exc: BaseException) -> InviteError:
-    """Name the cause staff can fix: a full disk or a read-only folder."""
-    code = exc.errno if isinstance(exc, OSError) else None
-    text = str(exc).lower()
-    if code == errno.ENOSPC or "full" in text:
-        reason = "Der Datenträger ist voll"
-    elif (
-        code in (errno.EACCES, errno.EPERM, errno.EROFS)
-        or "readonly" in text
-        or "read-only" in text
-        or _read_only(path.parent)
-    ):
-        reason = "Keine Schreibberechtigung (schreibgeschützt?)"
-    else:
-        reason = f"Fehler beim Zugriff ({exc})"
-    return InviteError(f"{path}: {reason}. Es wurde nichts verändert.", exit_code=2)
-
-
-def _read_only(folder: Path) -> bool:
-    try:
-        if hasattr(os, "statvfs") and os.statvfs(folder).f_flag & os.ST_RDONLY:  # POSIX only
-            return True
-        return not os.access(folder, os.W_OK)
-    except OSError:
-        return False
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ from sendkit import imap_env, make_campaign, smtp_env
 from invite.errors import InviteError
 from invite.mail.imap import ImapConnectionLost, connection_error, refuse_cleartext_login
 from invite.mail.sent_folder import SentFolder
-from invite.mail.smtp import tls_context
+from invite.mail.servers import tls_context
 from invite.settings import ServerSettings
 from invite.state import State
 from invite.steps.send import SendOptions, run_send

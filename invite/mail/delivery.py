@@ -23,6 +23,7 @@ from invite.core.contacts import Invitee
 from invite.core.message import MailMessage, envelope_address, new_message_id
 from invite.core.plurals import count
 from invite.errors import InviteError
+from invite.files import create_exclusive, real_folder
 from invite.mail.sent_folder import SentFolder
 from invite.mail.smtp import (
     OutcomeUnknown,
@@ -139,12 +140,13 @@ def preview(items: Sequence[Outgoing], settings: Settings, outbox: Path) -> Deli
 
     The previous preview is cleared first, so the folder shows exactly this run."""
     result = DeliveryResult(outbox=outbox)
+    real_folder(outbox)
     for sub in ("new", "cur", "tmp"):  # Maildir(create=True) leaves an existing folder bare
-        (outbox / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+        real_folder(outbox / sub)  # a planted link is removed, never written through
     box = mailbox.Maildir(outbox, create=True)
     for sub in ("new", "cur", "tmp"):
         for old in (outbox / sub).iterdir():
-            if old.is_file():
+            if old.is_file() or old.is_symlink():
                 old.unlink()
     for item in items:
         message_id = new_message_id(item.kind, settings.mail.from_address)
@@ -155,7 +157,7 @@ def preview(items: Sequence[Outgoing], settings: Settings, outbox: Path) -> Deli
             continue
         name = f"{int(item.invitee.number):04d}-{item.kind}.eml"
         tmp = outbox / "tmp" / name
-        tmp.write_bytes(msg.data.replace(b"\r\n", b"\n"))
+        create_exclusive(tmp, msg.data.replace(b"\r\n", b"\n"))  # the folder was emptied
         os.replace(tmp, outbox / "new" / name)
         result.previewed.append(item.invitee)
     box.close()

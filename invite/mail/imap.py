@@ -21,7 +21,8 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from invite.errors import InviteError
 from invite.mail.oauth import TokenCommand, login_with_token
-from invite.mail.smtp import LOOPBACK_HOSTS, tls_context
+from invite.mail.servers import refuse_cleartext_login as _refuse
+from invite.mail.servers import tls_context
 from invite.settings import ServerSettings
 
 FETCH_CHUNK_MESSAGES = 200
@@ -192,15 +193,8 @@ def connection_error(settings: ServerSettings, exc: BaseException) -> InviteErro
 
 
 def refuse_cleartext_login(settings: ServerSettings) -> None:
-    """Raise the German configuration error when the password would cross the network in clear
-    text (``security = "none"`` to a host other than this computer) — the same rule as SMTP."""
-    if settings.security == "none" and settings.host not in LOOPBACK_HOSTS:
-        raise InviteError(
-            f"Anmeldung am IMAP-Server {_where(settings)} ohne Verschlüsselung wird nicht "
-            "gemacht: das Passwort ginge im Klartext durchs Netz. Bitte in campaign.toml unter "
-            '[imap] security = "ssl" oder "starttls" eintragen.',
-            exit_code=2,
-        )
+    """The clear-text login rule of ``servers`` for the IMAP server."""
+    _refuse(settings, "imap")
 
 
 def open_client(

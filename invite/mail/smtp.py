@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from invite.errors import InviteError
 from invite.mail.oauth import TokenCommand, login_with_token, xoauth2
+from invite.mail.servers import refuse_cleartext_login, server_name, tls_context
 from invite.settings import ServerSettings
 
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 RECONNECTS = 2  # per message, when the connection was found dead before the hand-over
 
 
@@ -54,10 +54,6 @@ class Accepted:
     reply: str
 
 
-def server_name(server: ServerSettings) -> str:
-    return f"{server.host}:{server.port}"
-
-
 def _text(reply: bytes | str) -> str:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
     return " ".join(text.split())
@@ -65,18 +61,6 @@ def _text(reply: bytes | str) -> str:
 
 def _reply(code: int, message: bytes | str) -> str:
     return f"{code} {_text(message)}".strip()
-
-
-def tls_context(server: ServerSettings) -> ssl.SSLContext:
-    """Certificate and host name are always verified; ``cafile`` adds the city's own CA."""
-    cafile = str(server.cafile) if server.cafile else None
-    try:
-        return ssl.create_default_context(cafile=cafile)
-    except (OSError, ssl.SSLError) as exc:
-        raise InviteError(
-            f"Die Zertifikatsdatei „{server.cafile}“ (cafile) kann nicht gelesen werden: {exc}",
-            exit_code=2,
-        ) from None
 
 
 class SmtpConnection:
@@ -94,13 +78,8 @@ class SmtpConnection:
                 "(Umgebungsvariable INVITE_SMTP_PASSWORD).",
                 exit_code=2,
             )
-        if server.user and server.security == "none" and server.host not in LOOPBACK_HOSTS:
-            raise InviteError(
-                f"Anmeldung am Mailserver {server_name(server)} ohne Verschlüsselung wird "
-                "nicht gemacht: das Passwort ginge im Klartext durchs Netz. Bitte in "
-                'campaign.toml unter [smtp] security = "starttls" oder "ssl" eintragen.',
-                exit_code=2,
-            )
+        if server.user:
+            refuse_cleartext_login(server, "smtp")
 
     # -- connection ---------------------------------------------------------------------
 

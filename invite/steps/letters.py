@@ -26,6 +26,7 @@ from invite.campaign import Campaign
 from invite.core.contacts import Invitee
 from invite.core.layout import address_problem, letter_content
 from invite.errors import InviteError
+from invite.files import write_atomic
 from invite.paper import fonts
 from invite.paper.fonts import locate_fonts, register_fonts
 from invite.paper.form import draw_form, render_form
@@ -153,24 +154,6 @@ class Fingerprints:
 
     def save(self) -> None:
         write_atomic(self.path, json.dumps(self.entries, indent=0, sort_keys=True).encode())
-
-
-# -- files ---------------------------------------------------------------------------------
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, then rename: a reader never sees half a PDF."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InviteError(
-            f"{path}: Datei konnte nicht geschrieben werden ({exc.strerror or exc}).", exit_code=2
-        ) from None
 
 
 # -- the address window --------------------------------------------------------------------

@@ -24,6 +24,7 @@ from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 from invite.campaign import Campaign
 from invite.core import layout as L
 from invite.core.contacts import Invitee
+from invite.files import write_atomic
 from invite.paper import fonts
 from invite.paper.pdf import (
     Metadata,
@@ -36,7 +37,6 @@ from invite.paper.pdf import (
 )
 from invite.settings import Settings
 from invite.state import ensure_not_purged, latest_answers
-from invite.steps.letters import write_atomic
 from invite.templates import event_context
 
 PARTICIPANT_LIST = "Teilnehmerliste.pdf"

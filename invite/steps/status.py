@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import shutil
+import itertools
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from invite.core.rsvp import (
     status_rows,
 )
 from invite.errors import EXIT_USAGE, InviteError
+from invite.files import copy_exclusive, storage_error
 from invite.locking import Busy, acquire
 from invite.state import (
     State,
@@ -215,12 +215,20 @@ def _take_in_edits(
 
 def _keep_changed_copy(path: Path) -> Path:
     """Staff may have typed anywhere (another column, another sheet): before the workbook is
-    rewritten, its edited version is kept beside it, so no typed word is ever lost."""
+    rewritten, its edited version is kept beside it, so no typed word is ever lost. The copy
+    is a new file (owner only); a name already taken — even by a link — is skipped."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M%S")
-    backup = path.with_name(f"{path.stem}.vorher-{stamp}{path.suffix}")
-    shutil.copy2(path, backup)
-    os.chmod(backup, 0o600)
-    return backup
+    for n in itertools.count(1):
+        tail = "" if n == 1 else f"-{n}"
+        backup = path.with_name(f"{path.stem}.vorher-{stamp}{tail}{path.suffix}")
+        try:
+            copy_exclusive(path, backup)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise storage_error(backup, exc) from None
+        return backup
+    raise AssertionError("unreachable")
 
 
 def _ignored_changes(written: dict[str, list], found: dict) -> list[str]:

@@ -13,15 +13,11 @@ saying ``=HYPERLINK(…)`` shows as exactly that text.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import errno
 import hashlib
 import io
 import math
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -50,6 +46,7 @@ from invite.core.rsvp import (
     deadline_text,
 )
 from invite.errors import EXIT_USAGE, InviteError
+from invite.files import storage_error, write_atomic
 
 SHEET_INVITEES = "Einladungen"
 SHEET_OVERVIEW = "Übersicht"
@@ -740,52 +737,16 @@ def refuse_if_open_elsewhere(path: Path) -> None:
 
 
 def _save_atomically(data: bytes, path: Path) -> str:
-    tmp_name = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            dir=path.parent, prefix=".invite-", suffix=".xlsx", delete=False
-        ) as tmp:
-            tmp_name = tmp.name
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp_name, path.stat().st_mode & 0o777)  # keep the mode staff chose
-        os.replace(tmp_name, path)
-        tmp_name = None
-    except OSError as exc:
-        raise _file_error(path, exc, reading=False) from None
-    finally:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
+    write_atomic(path, data, name=_named(path), retry="invite status")
     return hashlib.sha256(data).hexdigest()
 
 
+def _named(path: Path) -> str:
+    return f"Die Rückmeldeliste „{path}“"
+
+
 def _file_error(path: Path, exc: OSError, *, reading: bool) -> InviteError:
-    if isinstance(exc, PermissionError):
-        return InviteError(
-            f"Die Rückmeldeliste „{path}“ lässt sich nicht "
-            f"{'lesen' if reading else 'überschreiben'}: Sie ist gerade geöffnet (z. B. in "
-            "Excel) oder schreibgeschützt. Bitte schließen Sie die Datei und starten Sie "
-            "„invite status“ erneut. Es wurde nichts überschrieben.",
-            exit_code=EXIT_USAGE,
-        )
-    if exc.errno == errno.ENOSPC:
-        return InviteError(
-            f"Die Rückmeldeliste „{path}“ konnte nicht geschrieben werden: Der Datenträger "
-            "ist voll. Die bisherige Datei ist unverändert."
-        )
-    if isinstance(exc, IsADirectoryError):
-        return InviteError(
-            f"„{path}“ ist ein Ordner. Bitte mit --out einen Dateinamen angeben.",
-            exit_code=EXIT_USAGE,
-        )
-    return InviteError(
-        f"Die Rückmeldeliste „{path}“ konnte nicht geschrieben werden ({exc.strerror or exc}). "
-        "Die bisherige Datei ist unverändert."
-    )
+    return storage_error(path, exc, name=_named(path), reading=reading, retry="invite status")
 
 
 # -- reading staff edits back -----------------------------------------------------------------
