@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import errno
 import re
 import sqlite3
 import sys
@@ -22,6 +21,7 @@ from invite.campaign import Campaign, ContactErrors, problems_text
 from invite.console import robust_streams
 from invite.core.plurals import count, plural
 from invite.errors import EXIT_PROBLEMS, EXIT_USAGE, InviteError
+from invite.files import storage_message
 
 # -- German help and usage texts ------------------------------------------------------------
 
@@ -818,19 +818,6 @@ def _german_usage(message: str) -> str:
     for pattern, replacement in USAGE_TRANSLATIONS:
         message = re.sub(pattern, replacement, message)
     return message
-
-
-def storage_message(exc: BaseException) -> str | None:
-    """German words for a full disk or a write-protected data folder; None for anything else."""
-    code = getattr(exc, "errno", None)
-    text = str(exc).lower()
-    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-    retry = " Bereits Erledigtes bleibt gespeichert; danach den Befehl einfach erneut starten."
-    if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text:
-        return f"Der Datenträger ist voll{where}. Bitte Platz schaffen.{retry}"
-    if code in (errno.EACCES, errno.EPERM, errno.EROFS) or "readonly" in text:
-        return f"Keine Schreibberechtigung{where} (Ordner schreibgeschützt?).{retry}"
-    return None
 
 
 def main(argv: list[str] | None = None) -> None:

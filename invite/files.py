@@ -46,6 +46,31 @@ def _read_only(folder: Path) -> bool:
         return False
 
 
+FULL, DENIED, FOLDER, OTHER = "full", "denied", "folder", "other"
+
+
+def storage_cause(exc: BaseException, folder: Path | None = None) -> str:
+    """Which fixable cause an error on our own files has: ``FULL`` (disk or quota),
+    ``DENIED`` (no permission, read-only folder or medium, file open elsewhere), ``FOLDER`` (a
+    folder where a file belongs) or ``OTHER``. ``folder``: where the write went, looked at
+    when SQLite's message does not say why."""
+    code = exc.errno if isinstance(exc, OSError) else None
+    text = str(exc).lower()
+    if isinstance(exc, IsADirectoryError):
+        return FOLDER
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)) or "full" in text:
+        return FULL
+    if (
+        isinstance(exc, PermissionError)
+        or code in (errno.EACCES, errno.EPERM, errno.EROFS)
+        or "readonly" in text
+        or "read-only" in text
+        or (folder is not None and _read_only(folder))
+    ):
+        return DENIED
+    return OTHER
+
+
 def storage_error(
     path: Path,
     exc: BaseException,
@@ -59,32 +84,37 @@ def storage_error(
     ``retry`` names the command to run again once the file is closed (for files staff open in
     Excel). Always an operator's matter (exit 2): the data are fine, the disk or folder is not."""
     label = name or str(path)
-    code = exc.errno if isinstance(exc, OSError) else None
-    text = str(exc).lower()
-    if isinstance(exc, IsADirectoryError):
+    cause = storage_cause(exc, path.parent)
+    if cause == FOLDER:
         message = f"„{path}“ ist ein Ordner. Bitte mit --out einen Dateinamen angeben."
-    elif code == errno.ENOSPC or "full" in text:
+    elif cause == FULL:
         message = f"{label}: Der Datenträger ist voll."
-    elif (
-        isinstance(exc, PermissionError)
-        or code in (errno.EACCES, errno.EPERM, errno.EROFS)
-        or "readonly" in text
-        or "read-only" in text
-        or _read_only(path.parent)
-    ):
-        if retry:
-            verb = "lesen" if reading else "überschreiben"
-            message = (
-                f"{label} lässt sich nicht {verb}: Sie ist gerade geöffnet (z. B. in Excel) "
-                f"oder schreibgeschützt. Bitte schließen Sie die Datei und starten Sie "
-                f"„{retry}“ erneut."
-            )
-        else:
-            message = f"{label}: Keine Schreibberechtigung (schreibgeschützt?)."
+    elif cause == DENIED and retry:
+        verb = "lesen" if reading else "überschreiben"
+        message = (
+            f"{label} lässt sich nicht {verb}: Sie ist gerade geöffnet (z. B. in Excel) "
+            f"oder schreibgeschützt. Bitte schließen Sie die Datei und starten Sie "
+            f"„{retry}“ erneut."
+        )
+    elif cause == DENIED:
+        message = f"{label}: Keine Schreibberechtigung (schreibgeschützt?)."
     else:
         strerror = getattr(exc, "strerror", None) or exc
         message = f"{label}: Fehler beim {'Lesen' if reading else 'Schreiben'} ({strerror})."
     return InviteError(f"{message} Es wurde nichts verändert.", exit_code=EXIT_USAGE)
+
+
+def storage_message(exc: BaseException) -> str | None:
+    """German words for a full disk or a write-protected data folder met somewhere in a run
+    (the CLI's last resort); None for anything else."""
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    retry = " Bereits Erledigtes bleibt gespeichert; danach den Befehl einfach erneut starten."
+    cause = storage_cause(exc)
+    if cause == FULL:
+        return f"Der Datenträger ist voll{where}. Bitte Platz schaffen.{retry}"
+    if cause == DENIED:
+        return f"Keine Schreibberechtigung{where} (Ordner schreibgeschützt?).{retry}"
+    return None
 
 
 # -- writing ---------------------------------------------------------------------------------
