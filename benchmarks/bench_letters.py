@@ -21,7 +21,7 @@ from pathlib import Path
 from invite.campaign import Campaign, Paths
 from invite.core.contacts import Invitee
 from invite.paper.fonts import register_fonts
-from invite.steps.letters import Job, print_batch_pdf, run_jobs
+from invite.paper.production import Job, print_batch_pdf, run_jobs
 from invite.templates import template_context
 
 REPO = Path(__file__).resolve().parent.parent

@@ -242,7 +242,9 @@ def check_cmd(ctx: click.Context, deliverability: bool, **kwargs: Any) -> None:
 
 
 @step("letters", "Briefe, Anmeldeformulare, Programm und Druckstapel als PDF erzeugen.")
-@click.option("--only", multiple=True, metavar="NR", help="Nur für diese Nr. (mehrfach möglich).")
+@click.option(
+    "--only", multiple=True, metavar="NR", help="Nur für diese Nr. oder Codes (mehrfach möglich)."
+)
 @click.option(
     "--simplex",
     is_flag=True,

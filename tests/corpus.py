@@ -35,8 +35,8 @@ from invite.core.codes import format_code
 from invite.core.contacts import Invitee
 from invite.core.message import Attachment, Recipient, compose, new_message_id
 from invite.paper.form import FIELDS_TOP
+from invite.paper.production import ensure_rendered
 from invite.state import QueueItem, State, mark_sent, queue_deliveries
-from invite.steps.letters import ensure_rendered
 from invite.templates import template_context
 
 REVIEW = ("unclear", "unmatched", "rejected")

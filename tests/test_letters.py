@@ -20,8 +20,9 @@ from invite.core import layout as L
 from invite.core.contacts import Invitee
 from invite.errors import InviteError
 from invite.paper import fonts
+from invite.paper.production import LettersReport, ensure_rendered
 from invite.state import State
-from invite.steps.letters import LettersReport, ensure_rendered, render_letters
+from invite.steps.letters import render_letters
 
 REPO = Path(__file__).resolve().parent.parent
 CONTACTS = REPO / "contacts.xlsx.example"

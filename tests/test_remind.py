@@ -147,7 +147,7 @@ def test_dry_run_previews_and_records_nothing(invited: Campaign, smtp_server: Sm
 def test_postal_invitees_with_a_printed_letter_are_counted_for_reminder_letters(
     invited: Campaign,
 ) -> None:
-    from invite.steps.letters import make_print_batch
+    from invite.paper.production import make_print_batch
 
     with State.open(invited.paths.data) as state:
         postal = [inv for inv in state.invitees() if not inv.wants_email]
@@ -159,7 +159,7 @@ def test_postal_invitees_with_a_printed_letter_are_counted_for_reminder_letters(
 def test_both_channel_invitee_whose_email_failed_gets_a_reminder_letter(
     tmp_path: Path, smtp_server: SmtpServer, test_certs: TestCerts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from invite.steps.letters import make_print_batch
+    from invite.paper.production import make_print_batch
 
     smtp_env(monkeypatch, smtp_server, test_certs.cafile)
     smtp_server.rcpt_replies = {"gast2@example.org": "550 5.1.1 user unknown"}

@@ -21,8 +21,8 @@ from workbooks import example_rows
 
 from invite.campaign import Campaign
 from invite.core.codes import format_code
+from invite.paper.production import make_print_batch
 from invite.state import State, deliveries, record_answer
-from invite.steps.letters import make_print_batch
 from invite.steps.remind import RemindOptions, run_remind
 from invite.steps.send import SendOptions, run_send
 from invite.steps.status import write_status

@@ -1,10 +1,13 @@
-"""`invite letters`: every invitee's letter and form, the programme and the print batch as PDF.
+"""Paper production: every invitee's letter and form, the programme and print batches as PDF —
+the engine behind `invite letters`, and what `send` and `remind` use to have current PDFs to
+attach or print.
 
 Rendering runs in a process pool on all cores (fonts registered and the signature read once per
 worker). A file is rendered only when it is missing or its inputs changed: each file's
 fingerprint (invitee data, rendered letter text, the settings the PDFs show, signature, fonts,
 drawing code version) is kept in a small JSON sidecar in the data folder. Every file is written
-atomically; if any invitee fails, the run reports it and no print batch is made.
+atomically (``invite.files``); if any invitee fails, the run reports it and no print batch is
+made.
 """
 
 from __future__ import annotations
@@ -45,11 +48,12 @@ from invite.state import State, now
 from invite.templates import template_context
 
 # Bump when the drawing code changes what a PDF looks like: every file is then rendered anew.
-RENDER_VERSION = "3"  # 2: English letterhead and form, tooltips, room, even titles; 3: English address line
+RENDER_VERSION = (
+    "3"  # 2: English letterhead and form, tooltips, room, even titles; 3: English address line
+)
 FINGERPRINTS_FILE = ".pdf-fingerprints.json"
 # Fewer jobs than this are rendered in-process: starting workers would cost more than it saves.
 POOL_THRESHOLD = 8
-COMMAND = "letters"
 
 Progress = Callable[[int, int], None]
 
@@ -281,7 +285,7 @@ def _plan(campaign: Campaign, invitees: Iterable[Invitee], prints: Fingerprints,
     return jobs, planned, skipped_letters, skipped_forms
 
 
-def _render(
+def render_files(
     campaign: Campaign, invitees: Sequence[Invitee], progress: Progress | None
 ) -> tuple[LettersReport, set[str]]:
     """Bring programme, letters and forms of ``invitees`` up to date; return what changed."""
@@ -332,71 +336,7 @@ def _render(
 def ensure_rendered(campaign: Campaign, state: State, invitees: Sequence[Invitee]) -> None:
     """Make sure the programme and each invitee's letter and form exist and are current
     (used by send and remind before attaching them)."""
-    _render(campaign, invitees, None)
-
-
-def select_invitees(state: State, only: Sequence[str]) -> list[Invitee]:
-    """All current invitees, or those whose Nr. is in ``only`` (unknown numbers are an error)."""
-    invitees = state.invitees()
-    if not only:
-        return invitees
-    wanted = [n.strip() for n in only]
-    known = {inv.number for inv in invitees}
-    unknown = [n for n in wanted if n not in known]
-    if unknown:
-        raise InviteError(
-            "Diese Nr. gibt es in der Kontaktliste nicht: " + ", ".join(unknown), exit_code=2
-        )
-    return [inv for inv in invitees if inv.number in wanted]
-
-
-def render_letters(
-    campaign: Campaign,
-    state: State,
-    only: Sequence[str] = (),
-    progress: Progress | None = None,
-    *,
-    duplex: bool = True,
-) -> LettersReport:
-    """Render everything for the selected invitees, then the print batch for postal ones
-    (``duplex=False``: for a printer that prints one side only)."""
-    invitees = select_invitees(state, only)
-    report, changed = _render(campaign, invitees, progress)
-    postal = [inv for inv in invitees if inv.wants_post]
-    if postal:
-        report.print_batch_count = len(postal)
-        latest = _latest_batch(state, postal, duplex)
-        if latest is not None and not (changed & {inv.number for inv in postal}):
-            report.print_batch = latest
-        else:
-            report.print_batch = make_print_batch(campaign, state, postal, duplex=duplex)
-            report.print_batch_new = True
-    state.audit(
-        COMMAND,
-        "PDFs erzeugt",
-        detail=f"{report.letters_written} Briefe, {report.forms_written} Formulare, "
-        f"{report.letters_skipped} Briefe unverändert",
-    )
-    return report
-
-
-def _latest_batch(state: State, postal: Sequence[Invitee], duplex: bool) -> Path | None:
-    """The newest batch file if it exists, already holds exactly these invitees and was made
-    for the same kind of printer (one- or double-sided)."""
-    row = state.conn.execute(
-        "SELECT id, file FROM print_batches WHERE kind = 'invitation' ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    if row is None or not Path(row["file"]).is_file():
-        return None
-    if Path(row["file"]).stem.endswith(SIMPLEX_SUFFIX) == duplex:
-        return None
-    members = {
-        r[0]
-        for r in state.conn.execute(
-            "SELECT invitee FROM print_batch_items WHERE batch = ?", (row["id"],)
-        )
-    }
-    return Path(row["file"]) if members == {inv.number for inv in postal} else None
+    render_files(campaign, invitees, None)
 
 
 @dataclass(frozen=True)
@@ -520,7 +460,7 @@ def make_print_batch(
     batch: BatchKind = INVITATIONS,
     *,
     dated: dt.date | None = None,
-    command: str = COMMAND,
+    command: str = "letters",
     duplex: bool = True,
 ) -> Path:
     """Write the print batch and record which invitees it holds (status shows them as sent,

@@ -190,7 +190,10 @@ def run_remind(
     """The whole step under the data folder's lock; ``confirm`` sees the plan first (when
     emails are due). Reminder letters are printed before the emails go out, so a mail server
     problem cannot lose them; a dry run writes no letters."""
-    from invite.steps.letters import ensure_rendered, make_reminder_batch
+    from invite.paper.production import (  # reportlab: loaded only when PDFs are needed
+        ensure_rendered,
+        make_reminder_batch,
+    )
 
     today = today or dt.date.today()
     check_deadline(campaign.settings, today, options.force)

@@ -26,6 +26,7 @@ from invite.core.message import (
     compose,
     encode_attachment,
 )
+from invite.core.selection import select_only
 from invite.errors import InviteError
 from invite.mail.delivery import (
     RETRY_DELAYS,
@@ -213,27 +214,6 @@ def make_transport(
     )
 
 
-def select_only(state: State, invitees: Sequence[Invitee], only: Sequence[str]) -> list[Invitee]:
-    """``--only`` by Nr. or code; an unknown one is an error, not silently nothing."""
-    if not only:
-        return list(invitees)
-    current = {inv.number for inv in invitees}
-    wanted: set[str] = set()
-    missing: list[str] = []
-    for ident in only:
-        found = state.invitee(ident)
-        if found is None or found.number not in current:
-            missing.append(ident)
-        else:
-            wanted.add(found.number)
-    if missing:
-        raise InviteError(
-            "Diese Nr. oder Codes gibt es in der Kontaktliste nicht: " + ", ".join(missing),
-            exit_code=2,
-        )
-    return [inv for inv in invitees if inv.number in wanted]
-
-
 def _same_address(a: str, b: str) -> bool:
     return address_key(a) == address_key(b)
 
@@ -247,7 +227,7 @@ def plan_invitations(state: State, invitees: Sequence[Invitee], options: SendOpt
     plan = SendPlan(dry_run=options.dry_run)
     ledger = latest_deliveries(state, "invitation")
     reached = sent_recipients(state, "invitation")
-    for inv in select_only(state, invitees, options.only):
+    for inv in select_only(invitees, options.only):
         if not inv.wants_email:
             plan.post_only.append(inv)
             continue
@@ -286,7 +266,7 @@ def run_send(
     retry_delays: tuple[float, ...] = RETRY_DELAYS,
 ) -> SendResult:
     """The whole step under the data folder's lock; ``confirm`` sees the plan first."""
-    from invite.steps.letters import ensure_rendered
+    from invite.paper.production import ensure_rendered  # reportlab only when needed
 
     with sending_batch(campaign, "send") as (state, invitees):
         plan = plan_invitations(state, invitees, options)
