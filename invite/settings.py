@@ -328,7 +328,7 @@ def load_settings(campaign_dir: Path, environ: Mapping[str, str] | None = None) 
 
 def _texts_of(record: type[T], table: _Table) -> T:
     """A dataclass of required texts, each read (and checked) under its own field name."""
-    return record(**{f.name: table.text(f.name) for f in fields(record)})  # type: ignore[call-arg]
+    return record(**{f.name: table.text(f.name) for f in fields(record)})  # type: ignore[arg-type]  # T is always a dataclass; TypeVar cannot be bound to one
 
 
 def _timezone(table: _Table) -> str:

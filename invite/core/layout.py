@@ -154,6 +154,11 @@ def address_field(settings: Settings, invitee: Invitee) -> AddressField:
     return AddressField(settings.sender.return_address, tuple(address_block(invitee)))
 
 
+def _at_size(measure: Callable[[str, float], float], size: float) -> Callable[[str], float]:
+    """``measure`` with the font size fixed."""
+    return lambda text: measure(text, size)
+
+
 def wrap_words(text: str, measure: Callable[[str], float], width: float) -> list[str]:
     """Break ``text`` at spaces so each line measures at most ``width`` (a long word stays whole)."""
     lines: list[str] = []
@@ -198,9 +203,7 @@ def fit_address(
                 return size, lines
     for size in sizes:
         wrapped = [
-            part
-            for line in lines
-            for part in wrap_words(line, lambda s, size=size: measure(s, size), width)
+            part for line in lines for part in wrap_words(line, _at_size(measure, size), width)
         ]
         if len(wrapped) <= max_lines and all(measure(w, size) <= width for w in wrapped):
             return size, wrapped

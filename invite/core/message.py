@@ -381,9 +381,10 @@ class CalendarEntries:
 @functools.lru_cache(maxsize=4)
 def _timezone(name: str, year: int) -> icalendar.Timezone:
     """A compact VTIMEZONE for the event's year (the library's generic one lists 70 years)."""
-    start = dt.datetime(year, 1, 1, tzinfo=ZoneInfo(name))
+    zone = ZoneInfo(name)
+    start = dt.datetime(year, 1, 1, tzinfo=zone)
     return icalendar.Timezone.from_tzinfo(
-        start.tzinfo, first_date=start.date(), last_date=dt.date(year, 12, 31)
+        zone, first_date=start.date(), last_date=dt.date(year, 12, 31)
     )
 
 

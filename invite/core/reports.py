@@ -101,7 +101,7 @@ def detect_bounce(mail: IncomingMail) -> Bounce | None:
     try:
         flufl_temporary, flufl_permanent = all_failures(mail.message)
     except Exception:  # a detector choking on odd input is no reason to stop the poll
-        flufl_temporary, flufl_permanent = set(), set()
+        flufl_temporary, flufl_permanent = frozenset(), frozenset()
     permanent |= {_ascii(r).lower() for r in flufl_permanent if r}
     temporary |= {_ascii(r).lower() for r in flufl_temporary if r}
     # Workaround for the flufl.bounce hyphen problem (see _text_recipients): our own reading

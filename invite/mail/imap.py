@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from imapclient import IMAPClient, imap4, tls
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
@@ -24,6 +25,8 @@ from invite.mail.oauth import TokenCommand, login_with_token
 from invite.mail.servers import refuse_cleartext_login as _refuse
 from invite.mail.servers import tls_context
 from invite.settings import ServerSettings
+
+R = TypeVar("R")
 
 FETCH_CHUNK_MESSAGES = 200
 FETCH_CHUNK_BYTES = 48 * 1024 * 1024
@@ -126,7 +129,7 @@ class _Client(IMAPClient):
 
     def __init__(self, *args: object, watchdog: Watchdog, **kwargs: object) -> None:
         self.watchdog = watchdog
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
 
     def _create_IMAP4(self) -> object:  # noqa: N802 (imapclient's name)
         connect_timeout = getattr(self._timeout, "connect", None)
@@ -350,7 +353,7 @@ class Mailbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _guard(self, action: Callable[[], object], messages: int = 1) -> object:
+    def _guard(self, action: Callable[[], R], messages: int = 1) -> R:
         """Run one IMAP command under the deadlines: ``message_deadline`` per message it
         carries (at least one), never beyond the end of the current run."""
         limit = self.settings.message_deadline * max(messages, 1)
@@ -421,13 +424,13 @@ class Mailbox:
     def uids_after(self, last_uid: int) -> list[int]:
         """UIDs greater than ``last_uid`` (``N:*`` also returns the highest, hence the filter)."""
         found = self._guard(lambda: self.client.search(["UID", f"{last_uid + 1}:*"]))
-        return sorted(uid for uid in found if uid > last_uid)  # type: ignore[union-attr]
+        return sorted(uid for uid in found if uid > last_uid)
 
     def sizes(self, uids: Sequence[int]) -> dict[int, int]:
         if not uids:
             return {}
         data = self._guard(lambda: self.client.fetch(uids, ["RFC822.SIZE"]))
-        return {uid: int(d.get(b"RFC822.SIZE", 0)) for uid, d in data.items()}  # type: ignore[union-attr]
+        return {uid: int(d.get(b"RFC822.SIZE", 0)) for uid, d in data.items()}
 
     def fetch(
         self, uids: Sequence[int], sizes: dict[int, int], max_bytes: int
@@ -457,14 +460,14 @@ class Mailbox:
             return
         data = self._guard(lambda: self.client.fetch(uids, ["BODY.PEEK[]"]), len(uids))
         for uid in uids:
-            raw = data.get(uid, {}).get(b"BODY[]")  # type: ignore[union-attr]
+            raw = data.get(uid, {}).get(b"BODY[]")
             if raw is not None:  # expunged meanwhile by someone else
                 yield uid, bytes(raw), True
 
     def _header(self, uid: int) -> bytes:
         key = f"BODY.PEEK[HEADER]<0.{MAX_HEADER_PEEK}>"
         data = self._guard(lambda: self.client.fetch([uid], [key]))
-        entry = data.get(uid, {})  # type: ignore[union-attr]
+        entry = data.get(uid, {})
         for name, value in entry.items():
             if name.startswith(b"BODY[HEADER]") and value:
                 return bytes(value)
@@ -477,13 +480,13 @@ class Mailbox:
         if not message_id or any(c in message_id for c in '"\\\r\n'):
             return []
         found = self._guard(lambda: self.client.search(["HEADER", "Message-ID", message_id]))
-        uids = sorted(found)  # type: ignore[arg-type]
+        uids = sorted(found)
         if not uids:
             return []
         key = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
         data = self._guard(lambda: self.client.fetch(uids, [key]))
         exact = []
-        for uid, entry in data.items():  # type: ignore[union-attr]
+        for uid, entry in data.items():
             header = next((v for k, v in entry.items() if k.startswith(b"BODY[HEADER")), b"")
             value = bytes(header).decode("utf-8", "replace").partition(":")[2]
             value = "".join(value.split())  # unfolded
@@ -535,7 +538,7 @@ class Mailbox:
         try:
             while not stop() and time.monotonic() < deadline:
                 responses = self._guard(lambda: self.client.idle_check(timeout=IDLE_SLICE_SECONDS))
-                if any(_is_news(r) for r in responses):  # type: ignore[union-attr]
+                if any(_is_news(r) for r in responses):
                     break
             finished = True
         finally:

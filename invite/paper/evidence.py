@@ -295,6 +295,7 @@ def _examine_pdf(att: Attachment) -> AttachmentReport:
     report = AttachmentReport()
     reader = PdfReader(io.BytesIO(att.data), strict=False)
     if reader.is_encrypted:
+        opened: int  # pypdf.PasswordType, an IntEnum: 0 = not decrypted
         try:
             opened = reader.decrypt("")
         except Exception:
@@ -408,7 +409,16 @@ def _form_fields(reader: Any, name: str) -> FormFields | None:
         values[key] = _field_text(raw, keep_lines=key == "namen")  # one name per line
     teilnahme = values["teilnahme"].lstrip("/").strip().lower()
     values["teilnahme"] = "" if teilnahme in ("off", "") else teilnahme
-    return FormFields(filename=name, **values)
+    return FormFields(
+        filename=name,
+        code=values["code"],
+        teilnahme=values["teilnahme"],
+        personen=values["personen"],
+        namen=values["namen"],
+        email=values["email"],
+        telefon=values["telefon"],
+        bemerkungen=values["bemerkungen"],
+    )
 
 
 def _field_text(raw: object, *, keep_lines: bool = False) -> str:
@@ -504,7 +514,9 @@ def _read_scan(image: Any, name: str) -> list[tuple[str, ScanReading]]:
     import zxingcpp
 
     found: list[tuple[str, ScanReading]] = []
-    for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+    for barcode in zxingcpp.read_barcodes(
+        image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    ):
         text = barcode.text.strip()
         if not text.upper().startswith(QR_PREFIX):
             continue

@@ -278,7 +278,8 @@ def _several_forms(
     that cannot be read surely, or a text that says something itself — returns [] (review)."""
     by_invitee: dict[str, list[evidence.FormFields]] = {}
     for form in report.forms:
-        number = directory.by_code.get(normalise_code(form.code)) if form.code else None
+        code = normalise_code(form.code) if form.code else None
+        number = directory.by_code.get(code) if code else None
         if number is None:
             return []
         by_invitee.setdefault(number, []).append(form)

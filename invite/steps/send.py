@@ -172,7 +172,7 @@ class InvitationComposer:
         rendered = campaign.templates.render_mail(
             "email", invitee.language, template_context(settings, invitee)
         )
-        attachments = [
+        attachments: list[Attachment | EncodedPart] = [
             Attachment(
                 file_name("letter", invitee, campaign), read_pdf("letter", invitee, campaign)
             ),

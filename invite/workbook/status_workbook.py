@@ -814,8 +814,8 @@ def read_back(path: Path) -> dict[str, FoundRow]:
         )
     at = {h: header.index(h) for h in wanted}
     found: dict[str, FoundRow] = {}
-    for row_number, values in enumerate(rows, start=2):
-        values = tuple(values) + (None,) * (len(header) - len(values))
+    for row_number, raw in enumerate(rows, start=2):
+        values = tuple(raw) + (None,) * (len(header) - len(raw))
         number_raw = values[at["Nr."]]
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
@@ -889,8 +889,8 @@ def read_review_decisions(path: Path) -> list[TypedDecision]:
         return []
     at_item, at_text = (header.index(h) for h in REVIEW_DECISION_COLUMNS)
     found = []
-    for row_number, values in enumerate(rows, start=2):
-        values = tuple(values) + (None,) * (len(header) - len(values))
+    for row_number, raw in enumerate(rows, start=2):
+        values = tuple(raw) + (None,) * (len(header) - len(raw))
         text = _text(values[at_text])
         if text:
             item = _number(values[at_item])
