@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from invite.core.contacts import LABELS, ContactList, Invitee, parse_contacts
-from invite.errors import InviteError, Problem
+from invite.errors import Problem, ProblemsFound
 from invite.paper.fonts import describe_glyph, missing_glyphs, register_fonts
 from invite.settings import Settings, load_settings
 from invite.state import State, ensure_not_purged
@@ -56,14 +56,15 @@ class Paths:
 SYNCED_DIGEST_KEY = "contacts_digest"
 
 
-class ContactErrors(InviteError):
+class ContactErrors(ProblemsFound):
     """The contact list has problems: nothing is generated until all are fixed."""
 
     def __init__(self, contacts: ContactList) -> None:
         self.contacts = contacts
         count = len(contacts.errors)
         super().__init__(
-            f"Die Kontaktliste hat {count} Fehler. Bitte korrigieren – es wurde nichts erzeugt."
+            f"Die Kontaktliste hat {count} Fehler. Bitte korrigieren – es wurde nichts erzeugt.",
+            contacts.errors,
         )
 
 
@@ -155,7 +156,3 @@ def unprintable(file: str, invitees: list[Invitee]) -> list[Problem]:
                     )
                 )
     return problems
-
-
-def problems_text(problems: list[Problem]) -> str:
-    return "\n".join(f"  – {p}" for p in problems)

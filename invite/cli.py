@@ -8,20 +8,28 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime as dt
+import functools
 import re
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
-from invite.campaign import Campaign, ContactErrors, problems_text
+from invite import cli_text
+from invite.cli_text import Line
 from invite.console import robust_streams
-from invite.core.plurals import count, plural
-from invite.errors import EXIT_PROBLEMS, EXIT_USAGE, InviteError
+from invite.errors import EXIT_PROBLEMS, EXIT_USAGE, InviteError, ProblemsFound
 from invite.files import storage_message
+
+if TYPE_CHECKING:
+    from invite.campaign import Campaign
+    from invite.core.contacts import Invitee
+    from invite.mail.delivery import Outcome
+    from invite.steps.poll import PollSummary
 
 # -- German help and usage texts ------------------------------------------------------------
 
@@ -121,6 +129,9 @@ def _paths(ctx: click.Context, kwargs: dict[str, Any]) -> tuple[Path, Path, Path
 
 
 def campaign_from(ctx: click.Context, kwargs: dict[str, Any]) -> Campaign:
+    """Open the campaign a command works on (imported here: `--help` does not need it)."""
+    from invite.campaign import Campaign
+
     campaign_dir, contacts, data = _paths(ctx, kwargs)
     return Campaign.open(campaign_dir, contacts, data)
 
@@ -150,10 +161,19 @@ def step(name: str, help_text: str) -> Callable[[Callable[..., Any]], click.Comm
     return wrap
 
 
+class ProgressBar(Protocol):
+    """click's progress bar, or the quiet stand-in below."""
+
+    length: int | None
+    pos: int
+
+    def update(self, n_steps: int) -> None: ...
+
+
 class _QuietBar:
     """Stands in for a progress bar when nobody watches a terminal (scripts, CI, logs)."""
 
-    length = 0
+    length: int | None = 0
     pos = 0
 
     def __enter__(self) -> _QuietBar:
@@ -162,11 +182,11 @@ class _QuietBar:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def update(self, steps: int) -> None:
-        self.pos += steps
+    def update(self, n_steps: int) -> None:
+        self.pos += n_steps
 
 
-def progress_bar(length: int, label: str) -> Any:
+def progress_bar(length: int, label: str) -> contextlib.AbstractContextManager[ProgressBar]:
     """A progress bar on stderr in a terminal; silent otherwise, so logs stay readable."""
     if not sys.stderr.isatty():
         return _QuietBar()
@@ -177,6 +197,15 @@ def ask_yes_no(question: str) -> bool:
     """A German yes/no question (click.confirm would show an English [y/N])."""
     answer = click.prompt(f"{question} [j/N]", default="n", show_default=False)
     return answer.strip().lower() in ("j", "ja", "y", "yes")
+
+
+# -- printing: every summary goes through cli_text --------------------------------------------
+
+
+def say(lines: Iterable[Line]) -> None:
+    """Print the formatter's lines, warnings and failures on stderr."""
+    for line in lines:
+        click.echo(line.text, err=line.err)
 
 
 # -- the workbook follows every step that changes answers or deliveries ---------------------
@@ -210,6 +239,7 @@ def refresh_now(campaign: Campaign, follows: WorkbookFollows | None = None) -> N
 
 
 # -- commands ------------------------------------------------------------------------------
+# Each command imports its step when it runs (not at start-up: `invite --help` stays fast).
 
 
 @step("check", "Kontaktliste, Einstellungen und Vorlagen prüfen. Erzeugt nichts.")
@@ -221,24 +251,10 @@ def refresh_now(campaign: Campaign, follows: WorkbookFollows | None = None) -> N
 def check_cmd(ctx: click.Context, deliverability: bool, **kwargs: Any) -> None:
     from invite.steps.check import run_check
 
-    campaign = campaign_from(ctx, kwargs)
-    report = run_check(campaign, deliverability=deliverability)
-    for notice in report.notices:
-        click.echo(f"Hinweis: {notice}")
+    report = run_check(campaign_from(ctx, kwargs), deliverability=deliverability)
+    say(cli_text.check_lines(report))
     if report.errors:
-        click.echo(
-            f"{count(len(report.errors), 'Fehler', 'Fehler')} in der Kontaktliste gefunden:",
-            err=True,
-        )
-        click.echo(problems_text(report.errors), err=True)
-        click.echo("Bitte korrigieren Sie die Liste. Es wurde nichts erzeugt.", err=True)
         ctx.exit(EXIT_PROBLEMS)
-    counts = report.by_channel
-    click.echo(
-        f"Alles in Ordnung: {len(report.invitees)} Eingeladene "
-        f"(E-Mail: {counts['email']}, Post: {counts['post']}, beides: {counts['both']}). "
-        "Einstellungen und Vorlagen sind gültig."
-    )
 
 
 @step("letters", "Briefe, Anmeldeformulare, Programm und Druckstapel als PDF erzeugen.")
@@ -267,40 +283,15 @@ def letters_cmd(ctx: click.Context, only: tuple[str, ...], simplex: bool, **kwar
             report = render_letters(
                 campaign, state, only=only, progress=progress, duplex=not simplex
             )
-    skipped = report.letters_skipped + report.forms_skipped
-    click.echo(
-        f"{count(report.letters_written, 'Brief', 'Briefe')} und "
-        f"{count(report.forms_written, 'Anmeldeformular', 'Anmeldeformulare')} geschrieben, "
-        f"{count(skipped, 'Datei', 'Dateien')} unverändert übersprungen "
-        f"({report.invitees} Eingeladene)."
-    )
-    click.echo(f"Briefe: {paths.letters}")
-    click.echo(f"Anmeldeformulare: {paths.forms}")
-    state_word = "neu geschrieben" if report.programme_written else "unverändert"
-    click.echo(f"Programm ({state_word}): {report.programme}")
-    if report.print_batch is not None:
-        what = "neu" if report.print_batch_new else "unverändert"
-        click.echo(
-            f"Druckstapel ({what}, {count(report.print_batch_count, 'Brief', 'Briefe')} für den "
-            f"Postversand): "
-            f"{report.print_batch}"
-        )
-    else:
-        click.echo("Kein Druckstapel: niemand erhält die Einladung per Post.")
+    say(cli_text.letters_lines(report, paths))
 
 
-# -- shared by send and remind: confirmation, progress bar, summary ---------------------------
-
-
-def _names(invitees: list[Any], shown: int = 5) -> str:
-    names = ", ".join(f"{inv.display_name} <{inv.email}>" for inv in invitees[:shown])
-    more = len(invitees) - shown
-    return names + (f" und {more} weitere" if more > 0 else "")
+# -- shared by send and remind: confirmation, progress bar ------------------------------------
 
 
 def _confirm_batch(
     what: tuple[str, str],
-    invitees: list[Any],
+    invitees: list[Invitee],
     *,
     yes: bool,
     dry_run: bool,
@@ -308,17 +299,8 @@ def _confirm_batch(
 ) -> bool:
     """Say how many emails go to whom (then what else the batch does); without --yes ask,
     and refuse without a terminal. ``what`` is the word for one and for several."""
-    n = len(invitees)
-    if dry_run:
-        click.echo(
-            f"Probelauf: {count(n, *what)} {plural(n, 'wird', 'werden')} nur als Datei abgelegt."
-        )
-        return True
-    if invitees:
-        click.echo(f"{count(n, *what)} {plural(n, 'geht', 'gehen')} an: {_names(invitees)}")
-    for line in then:
-        click.echo(line)
-    if yes:
+    say(cli_text.batch_lines(what, invitees, dry_run=dry_run, then=then))
+    if dry_run or yes:
         return True
     if not sys.stdin.isatty():
         raise InviteError(
@@ -334,60 +316,38 @@ def _ask_password() -> Callable[[str], str] | None:
     return lambda prompt: click.prompt(prompt, hide_input=True)
 
 
-def _delivery_summary(delivery: Any, sent_label: str) -> bool:
-    """Print what happened; True when everything went through."""
-    if delivery.outbox is not None:
-        click.echo(
-            f"Probelauf: {count(len(delivery.previewed), 'Nachricht', 'Nachrichten')} als .eml "
-            "abgelegt in "
-            f"„{delivery.outbox / 'new'}“. Es wurde nichts gesendet."
-        )
-    else:
-        click.echo(f"{sent_label}: {len(delivery.sent)}")
-    for warning in delivery.warnings:
-        click.echo(f"Hinweis: {warning}", err=True)
-    if delivery.failed:
-        click.echo(f"Fehlgeschlagen: {len(delivery.failed)}", err=True)
-        for inv, reason in delivery.failed:
-            click.echo(f"  – Nr. {inv.number} {inv.display_name} <{inv.email}>: {reason}", err=True)
-    if delivery.unknown:
-        click.echo(f"Ausgang unklar: {len(delivery.unknown)}", err=True)
-        for inv, reason in delivery.unknown:
-            click.echo(f"  – Nr. {inv.number} {inv.display_name} <{inv.email}>: {reason}", err=True)
-    if delivery.stopped:
-        click.echo(f"Abgebrochen: {delivery.stopped}", err=True)
-        click.echo("Noch nicht Gesendetes bleibt vorgemerkt; einfach erneut starten.", err=True)
-    return not (delivery.failed or delivery.unknown or delivery.stopped)
+class _Batch(Protocol):
+    """What send and remind show before their batch: a plan with the emails it sends."""
+
+    @property
+    def to_send(self) -> list[Invitee]: ...
+
+    @property
+    def dry_run(self) -> bool: ...
 
 
-def _unclear_hint(invitees: list[Any], command: str) -> None:
-    if invitees:
-        click.echo(
-            f"Unklar, ob angekommen (nicht erneut gesendet): {len(invitees)} – "
-            + ", ".join(f"Nr. {inv.number}" for inv in invitees),
-            err=True,
-        )
-        click.echo(
-            "Bitte im Ordner „Gesendet“ oder beim Empfänger nachsehen; erneut senden mit "
-            f"„invite {command} --resend-unknown“.",
-            err=True,
-        )
+PlanT = TypeVar("PlanT", bound=_Batch)
+ResultT = TypeVar("ResultT")
 
 
-def _run_with_progress(run: Callable[..., Any], confirm: Callable[[Any], bool]) -> Any:
+def _run_with_progress(run: Callable[..., ResultT], confirm: Callable[[PlanT], bool]) -> ResultT:
     """Open the progress bar once the batch is confirmed; close it before the summary."""
     with contextlib.ExitStack() as stack:
-        bar: list[Any] = []
+        bar: list[ProgressBar] = []
 
-        def confirm_and_start(plan: Any) -> bool:
+        def confirm_and_start(plan: PlanT) -> bool:
             ok = confirm(plan)
             if ok and not plan.dry_run:
                 bar.append(stack.enter_context(progress_bar(len(plan.to_send), "Senden")))
             return ok
 
+        def progress(outcome: Outcome) -> None:
+            if bar:
+                bar[0].update(1)
+
         return run(
             confirm=confirm_and_start,
-            progress=lambda outcome: bar[0].update(1) if bar else None,
+            progress=progress,
             notice=lambda text: click.echo(f"\n{text}", err=True),
             ask_password=_ask_password(),
         )
@@ -408,7 +368,7 @@ def _run_with_progress(run: Callable[..., Any], confirm: Callable[[Any], bool]) 
     "--resend-unknown", is_flag=True, help="Nachrichten mit unklarem Ausgang erneut senden."
 )
 def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
-    from invite.steps.send import SendOptions
+    from invite.steps.send import SendOptions, SendPlan, run_send
 
     yes = kwargs.pop("yes")
     options = SendOptions(
@@ -418,51 +378,25 @@ def send_cmd(ctx: click.Context, **kwargs: Any) -> None:
         resend_unknown=kwargs.pop("resend_unknown"),
     )
     campaign = campaign_from(ctx, kwargs)
-    with workbook_follows(campaign) as follows:
-        follows.changed = not options.dry_run
-        _send(ctx, campaign, options, yes, follows)
 
-
-def _send(
-    ctx: click.Context, campaign: Campaign, options: Any, yes: bool, follows: WorkbookFollows
-) -> None:
-    from invite.steps.send import run_send
-
-    def confirm(plan: Any) -> bool:
-        for inv, old in plan.new_address:
-            click.echo(
-                f"Neue Adresse: Nr. {inv.number} {inv.display_name} – die Einladung ging an "
-                f"<{old}>, jetzt noch einmal an <{inv.email}>."
-            )
+    def confirm(plan: SendPlan) -> bool:
+        say(cli_text.send_plan_lines(plan))
         return _confirm_batch(
             ("Einladung", "Einladungen"), plan.to_send, yes=yes, dry_run=options.dry_run
         )
 
-    result = _run_with_progress(lambda **ui: run_send(campaign, options, **ui), confirm)
-    plan = result.plan
-    if plan.resolved:
-        click.echo(f"Im Ordner Gesendet gefunden (gilt als gesendet): {len(plan.resolved)}")
-    if result.cancelled:
-        follows.changed = False
-        click.echo("Abgebrochen. Es wurde nichts gesendet.")
-        ctx.exit(EXIT_PROBLEMS)
-    ok = True
-    if plan.to_send:
-        ok = _delivery_summary(result.delivery, "Gesendet")
-        if plan.new_address:
-            click.echo(f"Davon an eine neue Adresse (korrigiert): {len(plan.new_address)}")
-    else:
-        follows.changed = follows.changed and bool(plan.resolved)
-        click.echo("Keine Einladung offen: es gibt nichts zu senden.")
-    click.echo(f"Übersprungen (bereits gesendet): {len(plan.already_sent)}")
-    if plan.post_only:
-        click.echo(
-            f"Übersprungen (nur per Post, siehe „invite letters“): {len(plan.post_only)} – "
-            + ", ".join(f"Nr. {inv.number} {inv.display_name}" for inv in plan.post_only)
-        )
-    _unclear_hint(plan.unknown, "send")
-    if not ok or plan.unknown:
-        ctx.exit(EXIT_PROBLEMS)
+    with workbook_follows(campaign) as follows:
+        follows.changed = not options.dry_run
+        result = _run_with_progress(functools.partial(run_send, campaign, options), confirm)
+        plan = result.plan
+        say(cli_text.send_lines(result))
+        if result.cancelled:
+            follows.changed = False
+            ctx.exit(EXIT_PROBLEMS)
+        if not plan.to_send:
+            follows.changed = follows.changed and bool(plan.resolved)
+        if (plan.to_send and not cli_text.delivery_ok(result.delivery)) or plan.unknown:
+            ctx.exit(EXIT_PROBLEMS)
 
 
 @step("poll", "Postfach abrufen und Antworten den Eingeladenen zuordnen.")
@@ -481,16 +415,16 @@ def poll_cmd(ctx: click.Context, watch: bool, interval: float, **kwargs: Any) ->
     review_folder = campaign.settings.imap.review_folder
     if not watch:
         summary = poll.poll(campaign, ask_password=_ask_password())
-        _poll_summary(summary, review_folder)
+        say(cli_text.poll_lines(summary, review_folder))
         if summary.new:
             refresh_now(campaign)
         return
     click.echo(f"Beobachte das Postfach „{campaign.settings.imap.folder}“. Beenden mit Strg+C.")
 
-    def report(summary: Any) -> None:
+    def report(summary: PollSummary) -> None:
         if summary.new or summary.duplicates or summary.warnings:
             click.echo(f"[{_clock()}]")
-            _poll_summary(summary, review_folder)
+            say(cli_text.poll_lines(summary, review_folder))
         if summary.new:
             refresh_now(campaign)
 
@@ -510,40 +444,7 @@ def poll_cmd(ctx: click.Context, watch: bool, interval: float, **kwargs: Any) ->
 
 
 def _clock() -> str:
-    import datetime as dt
-
     return dt.datetime.now().strftime("%H:%M:%S")
-
-
-def _poll_summary(summary: Any, review_folder: str) -> None:
-    """German counts of one poll round."""
-    for warning in summary.warnings:
-        click.echo(f"Hinweis: {warning}")
-    if not summary.new:
-        extra = f" ({summary.duplicates} bereits bekannte)" if summary.duplicates else ""
-        click.echo(f"Keine neuen Nachrichten{extra}.")
-        return
-    waiting = f" (davon {summary.waiting_list} auf der Warteliste)" if summary.waiting_list else ""
-    lines = [
-        ("Zugeordnet mit Antwort", f"{summary.answers}{waiting}"),
-        ("Zugeordnet, Antwort prüfen", summary.unclear),
-        ("Nicht zugeordnet", summary.unmatched),
-        ("Unzustellbar (Rückläufer)", summary.bounces),
-        ("Automatische Antworten (nicht gezählt)", summary.autoreplies),
-        ("Zurückgestellt (beschädigt, zu groß …)", summary.rejected),
-    ]
-    click.echo(f"{count(summary.new, 'neue Nachricht', 'neue Nachrichten')} verarbeitet:")
-    for label, value in lines:
-        click.echo(f"  {label}: {value}")
-    if summary.duplicates:
-        click.echo(f"  Bereits bekannt (nicht doppelt gezählt): {summary.duplicates}")
-    if summary.confirmations:
-        click.echo(f"Anmeldebestätigungen gesendet: {summary.confirmations}")
-    if summary.set_aside:
-        click.echo(
-            f"Bitte {count(summary.set_aside, 'Nachricht', 'Nachrichten')} im Ordner "
-            f"„{review_folder}“ ansehen."
-        )
 
 
 @step("status", "Rückmeldeliste (Excel) schreiben und Zusammenfassung zeigen.")
@@ -588,7 +489,7 @@ def record_cmd(
     "--liste", is_flag=True, help="Nur auflisten, was zu prüfen ist (ohne Terminal, ohne Fragen)."
 )
 def review_cmd(ctx: click.Context, liste: bool, **kwargs: Any) -> None:
-    from invite.steps import review
+    from invite.steps import poll, review
 
     campaign = campaign_from(ctx, kwargs)
     if liste:
@@ -604,11 +505,6 @@ def review_cmd(ctx: click.Context, liste: bool, **kwargs: Any) -> None:
             exit_code=EXIT_USAGE,
         )
 
-    def connect() -> Any:
-        from invite.steps.poll import connect as connect_mailbox
-
-        return connect_mailbox(campaign, _ask_password())
-
     summary = review.run_review(
         campaign,
         read_key=_read_key,
@@ -616,13 +512,9 @@ def review_cmd(ctx: click.Context, liste: bool, **kwargs: Any) -> None:
             prompt, default=default, show_default=bool(default)
         ),
         say=click.echo,
-        connect=connect,
+        connect=lambda: poll.connect(campaign, _ask_password()),
     )
-    click.echo(
-        f"Entschieden: {summary.decided}, übersprungen: {summary.skipped}"
-        + (f", noch offen: {summary.left}" if summary.left else "")
-        + "."
-    )
+    say(cli_text.review_lines(summary))
     if summary.decided:
         refresh_now(campaign)
 
@@ -663,7 +555,7 @@ cli.add_command(_alias, "pruefen")
     help="Erinnerungsbriefe für einen Drucker ohne beidseitigen Druck (ohne leere Rückseiten).",
 )
 def remind_cmd(ctx: click.Context, **kwargs: Any) -> None:
-    from invite.steps.remind import RemindOptions
+    from invite.steps.remind import RemindOptions, RemindPlan, run_remind
 
     yes = kwargs.pop("yes")
     options = RemindOptions(
@@ -674,23 +566,9 @@ def remind_cmd(ctx: click.Context, **kwargs: Any) -> None:
         simplex=kwargs.pop("simplex"),
     )
     campaign = campaign_from(ctx, kwargs)
-    with workbook_follows(campaign) as follows:
-        follows.changed = not options.dry_run
-        _remind(ctx, campaign, options, yes, follows)
 
-
-def _remind(
-    ctx: click.Context, campaign: Campaign, options: Any, yes: bool, follows: WorkbookFollows
-) -> None:
-    from invite.steps.remind import run_remind
-
-    def confirm(plan: Any) -> bool:
-        then: tuple[str, ...] = ()
-        if plan.post_open and not options.dry_run:
-            letters = count(len(plan.post_open), "Erinnerungsbrief", "Erinnerungsbriefe")
-            lead = "Dazu " if plan.to_send else ""
-            verb = plural(len(plan.post_open), "wird", "werden")
-            then = (f"{lead or 'Es '}{verb} {letters} für die Post erstellt.",)
+    def confirm(plan: RemindPlan) -> bool:
+        then = cli_text.remind_plan_then(plan, dry_run=options.dry_run)
         return _confirm_batch(
             ("Erinnerung", "Erinnerungen"),
             plan.to_send,
@@ -699,42 +577,18 @@ def _remind(
             then=then,
         )
 
-    result = _run_with_progress(lambda **ui: run_remind(campaign, options, **ui), confirm)
-    plan = result.plan
-    if result.cancelled:
-        follows.changed = False
-        click.echo("Abgebrochen. Es wurde nichts gesendet und nichts gedruckt.")
-        ctx.exit(EXIT_PROBLEMS)
-    ok = True
-    if plan.to_send:
-        ok = _delivery_summary(result.delivery, "Erinnerungen gesendet")
-    elif not plan.post_open:
-        follows.changed = False
-        click.echo("Niemand ist offen und noch nicht erinnert: es gibt nichts zu senden.")
-    if result.letters is not None:
-        click.echo(
-            f"Erinnerungsbriefe zum Drucken: {result.letters} "
-            f"({count(len(plan.post_open), 'Brief', 'Briefe')})"
-        )
-    elif plan.post_open:
-        click.echo(
-            f"Probelauf: {count(len(plan.post_open), 'Erinnerungsbrief', 'Erinnerungsbriefe')} "
-            f"{plural(len(plan.post_open), 'wäre', 'wären')} zu drucken, für "
-            + ", ".join(f"Nr. {inv.number} {inv.display_name}" for inv in plan.post_open)
-            + ". Es wurde kein Brief geschrieben."
-        )
-    click.echo(f"Übersprungen (bereits erinnert): {len(plan.already_reminded)}")
-    click.echo(f"Übersprungen (haben geantwortet): {len(plan.answered)}")
-    if plan.not_invited:
-        click.echo(f"Übersprungen (Einladung noch nicht gesendet): {len(plan.not_invited)}")
-    if plan.in_review:
-        click.echo(
-            f"Übersprungen (Nachricht zu prüfen, „invite prüfen“): {len(plan.in_review)} – "
-            + ", ".join(f"Nr. {inv.number}" for inv in plan.in_review)
-        )
-    _unclear_hint(plan.unknown, "remind")
-    if not ok or plan.unknown:
-        ctx.exit(EXIT_PROBLEMS)
+    with workbook_follows(campaign) as follows:
+        follows.changed = not options.dry_run
+        result = _run_with_progress(functools.partial(run_remind, campaign, options), confirm)
+        plan = result.plan
+        say(cli_text.remind_lines(result))
+        if result.cancelled:
+            follows.changed = False
+            ctx.exit(EXIT_PROBLEMS)
+        if not plan.to_send and not plan.post_open:
+            follows.changed = False
+        if (plan.to_send and not cli_text.delivery_ok(result.delivery)) or plan.unknown:
+            ctx.exit(EXIT_PROBLEMS)
 
 
 @step("teilnehmerliste", "Teilnehmerliste als PDF für den Einlass schreiben.")
@@ -742,20 +596,7 @@ def _remind(
 def participants_cmd(ctx: click.Context, out: Path | None, **kwargs: Any) -> None:
     from invite.steps.participants import write_participant_list
 
-    result = write_participant_list(campaign_from(ctx, kwargs), out)
-    click.echo(
-        f"Teilnehmerliste geschrieben: {result.path} "
-        f"({count(result.attendees, 'Person', 'Personen')} aus "
-        f"{count(result.invitees, 'Zusage', 'Zusagen')})."
-    )
-    if result.waiting:
-        click.echo(
-            f"Nicht auf der Liste: {count(result.waiting, 'Zusage', 'Zusagen')} auf der Warteliste."
-        )
-    if result.to_check:
-        click.echo(
-            "Bitte die Namen prüfen (in der Liste rot markiert): Nr. " + ", ".join(result.to_check)
-        )
+    say(cli_text.participants_lines(write_participant_list(campaign_from(ctx, kwargs), out)))
 
 
 @step("purge", "Nach der Veranstaltung alle personenbezogenen Daten löschen (DSGVO).")
@@ -780,7 +621,7 @@ def purge_cmd(ctx: click.Context, yes: bool, force: bool, **kwargs: Any) -> None
             default="",
             show_default=False,
         )
-        return typed.strip().casefold() == "löschen"
+        return str(typed).strip().casefold() == "löschen"
 
     result = run_purge(campaign_from(ctx, kwargs), force=force, confirm=confirm)
     for line in summary_lines(result):
@@ -794,11 +635,7 @@ def init_cmd(directory: Path) -> None:
     """Neuen Kampagnenordner aus der mitgelieferten Vorlage anlegen."""
     from invite.steps.init import init_campaign
 
-    target = init_campaign(directory)
-    click.echo(
-        f"Kampagnenordner „{target}“ angelegt. Passen Sie campaign.toml und die Vorlagen an,"
-    )
-    click.echo(f"dann: invite --campaign {target} check")
+    say(cli_text.init_lines(init_campaign(directory)))
 
 
 # -- entry point ---------------------------------------------------------------------------
@@ -827,9 +664,9 @@ def main(argv: list[str] | None = None) -> None:
     robust_streams()
     try:
         code = cli.main(args=argv, prog_name="invite", standalone_mode=False)
-    except ContactErrors as exc:
+    except ProblemsFound as exc:
         click.echo(f"Fehler: {exc}", err=True)
-        click.echo(problems_text(exc.contacts.errors), err=True)
+        click.echo(cli_text.problems_text(exc.problems), err=True)
         sys.exit(exc.exit_code)
     except InviteError as exc:
         click.echo(f"Fehler: {exc}", err=True)

@@ -26,6 +26,14 @@ class ConfigError(InviteError):
     exit_code = EXIT_USAGE
 
 
+class ProblemsFound(InviteError):
+    """Problems in an input file: the CLI prints ``problems`` one per line under the message."""
+
+    def __init__(self, message: str, problems: list[Problem]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding in an input file, located as precisely as we can."""

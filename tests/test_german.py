@@ -10,7 +10,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from invite.cli import _poll_summary
+from invite.cli import say
+from invite.cli_text import poll_lines
 from invite.core.contacts import Invitee
 from invite.core.plurals import count, plural
 from invite.core.rsvp import STATUSES, Overview
@@ -90,7 +91,7 @@ def test_poll_summary(n: int) -> None:
 
     @click.command()
     def show() -> None:
-        _poll_summary(summary, "Anmeldungen/prüfen")
+        say(poll_lines(summary, "Anmeldungen/prüfen"))
 
     out = CliRunner().invoke(show).output
     assert grammar_problems(out.splitlines()) == [], out

@@ -1,0 +1,77 @@
+"""How fast `invite` answers: seconds until the first line of output, over ROUNDS runs each.
+
+    python benchmarks/bench_startup.py [ROUNDS]
+
+Runs, each ROUNDS (default 5) times as a fresh process (``python -m invite``, this checkout):
+``--version``, ``--help``, ``check --help`` and ``check`` on the example contact list
+(contacts.xlsx.example with the bundled campaign in letters/, data folder in a temporary
+directory). The time is taken from starting the process to the first line it prints (stdout or
+stderr), measured with time.perf_counter; min/median/max are printed.
+Targets (issue 13): --help and --version under 0.15 s, any command's first output under 0.3 s.
+The machine may be shared: the minimum is the figure to compare, the maximum shows the noise.
+For where the time goes: ``python -X importtime -m invite --version 2>&1 | sort -t'|' -k2 -n``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+TARGETS = {"--version": 0.15, "--help": 0.15, "check --help": 0.3, "check": 0.3}
+
+
+def first_line_seconds(args: list[str], env: dict[str, str]) -> tuple[float, str, int]:
+    """Seconds until the first line appears, that line, and the exit code."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "invite", *args],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    elapsed = time.perf_counter() - start
+    proc.stdout.read()
+    code = proc.wait()
+    return elapsed, line.decode("utf-8", "replace").strip(), code
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONIOENCODING="utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        data = str(Path(tmp) / "daten")
+        runs = {
+            "--version": ["--version"],
+            "--help": ["--help"],
+            "check --help": ["check", "--help"],
+            "check": ["check", "--contacts", "contacts.xlsx.example", "--data", data],
+        }
+        print(f"invite start-up, {rounds} runs each, seconds to the first line of output")
+        print(f"{'command':<14} {'min':>6} {'median':>6} {'max':>6}  target  first line")
+        for name, args in runs.items():
+            times = []
+            line = ""
+            for _ in range(rounds):
+                seconds, line, code = first_line_seconds(args, env)
+                if code != 0:
+                    sys.exit(f"invite {' '.join(args)} ended with exit code {code}: {line}")
+                times.append(seconds)
+            print(
+                f"{name:<14} {min(times):6.3f} {statistics.median(times):6.3f} "
+                f"{max(times):6.3f}  {TARGETS[name]:5.2f}   {line[:60]}"
+            )
+
+
+if __name__ == "__main__":
+    main()
