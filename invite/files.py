@@ -107,7 +107,8 @@ def storage_error(
 def storage_message(exc: BaseException) -> str | None:
     """German words for a full disk or a write-protected data folder met somewhere in a run
     (the CLI's last resort); None for anything else."""
-    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    filename = getattr(exc, "filename", None)
+    where = f" ({filename})" if filename else ""
     retry = " Bereits Erledigtes bleibt gespeichert; danach den Befehl einfach erneut starten."
     cause = storage_cause(exc)
     if cause == FULL:

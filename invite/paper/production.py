@@ -34,6 +34,7 @@ from invite.paper import fonts
 from invite.paper.fonts import locate_fonts, register_fonts
 from invite.paper.form import draw_form, render_form
 from invite.paper.pdf import (
+    Decorate,
     Metadata,
     Section,
     build_pdf,
@@ -263,7 +264,9 @@ def letter_text(campaign: Campaign, invitee: Invitee, template: str = "letter") 
     return language, campaign.templates.render(template, language, context)
 
 
-def _plan(campaign: Campaign, invitees: Iterable[Invitee], prints: Fingerprints, common: str):
+def _plan(
+    campaign: Campaign, invitees: Iterable[Invitee], prints: Fingerprints, common: str
+) -> tuple[list[Job], dict[str, tuple[str, str]], int, int]:
     """Render letter texts (template errors surface here, before anything is written) and
     decide which files are out of date."""
     paths = campaign.paths
@@ -439,7 +442,7 @@ def print_batch_pdf(
         sections.append(
             Section(
                 [],
-                lambda canvas, page, inv=inv: draw_form(canvas, settings, inv, fillable=False),
+                _printed_form(settings, inv),
                 "plain",
                 front_side=True,
             )
@@ -502,3 +505,8 @@ def make_reminder_batch(
     return make_print_batch(
         campaign, state, postal, REMINDERS, dated=today, command="remind", duplex=duplex
     )
+
+
+def _printed_form(settings: Settings, invitee: Invitee) -> Decorate:
+    """The Anmeldeformular of one invitee as a plain (not fillable) page of a print batch."""
+    return lambda canvas, page: draw_form(canvas, settings, invitee, fillable=False)
