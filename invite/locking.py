@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from filelock import FileLock, Timeout
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 HOLDER_SUFFIX = ".holder"
 
@@ -29,6 +31,8 @@ def acquire(path: Path, holder: str = "") -> FileLock:
 
     Raises :class:`Busy` if another process holds it.
     """
+    from filelock import FileLock, Timeout  # on first use: commands that lock nothing start faster
+
     lock = FileLock(str(path), timeout=0, mode=0o600)
     try:
         lock.acquire()

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
-from babel import Locale
-
 
 @cache
 def _rule(language: str) -> Callable[[float], str]:
+    from babel import Locale  # imported on first use: `invite --help` needs no plural rules
+
     return Locale.parse(language).plural_form
 
 

@@ -22,15 +22,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
-
 from invite.campaign import Campaign
 from invite.core.contacts import Invitee
-from invite.core.layout import address_problem, letter_content
+from invite.core.layout import letter_content
 from invite.errors import InviteError
 from invite.files import write_atomic
-from invite.paper import fonts
 from invite.paper.fonts import locate_fonts, register_fonts
 from invite.paper.form import draw_form, render_form
 from invite.paper.pdf import (
@@ -44,6 +40,7 @@ from invite.paper.pdf import (
     render_letter,
     render_programme,
 )
+from invite.paper.window import address_problems
 from invite.settings import Settings
 from invite.state import State, now
 from invite.templates import template_context
@@ -162,19 +159,6 @@ class Fingerprints:
 
 
 # -- the address window --------------------------------------------------------------------
-
-
-def measure_address(text: str, size: float) -> float:
-    """Printed width in mm of an address line, measured as ``invite.paper.pdf`` draws it."""
-    return stringWidth(fonts.shape(text), fonts.REGULAR, size) / mm
-
-
-def address_problems(settings: Settings, invitees: Iterable[Invitee]) -> list[str]:
-    """German messages for every invitee whose Anschrift would not fit the envelope window
-    (an empty list when all fit); ``invite check`` can report them too."""
-    register_fonts(settings.letter.font, settings.letter.font_bold)
-    found = (address_problem(inv, measure_address) for inv in invitees)
-    return [problem for problem in found if problem]
 
 
 def _refuse_overflowing(settings: Settings, invitees: Iterable[Invitee], what: str) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from invite.campaign import Campaign
 from invite.core.contacts import Invitee
 from invite.errors import InviteError, Problem
-from invite.paper.production import address_problems
+from invite.paper.window import address_problems
 from invite.templates import LETTER_TEMPLATES, TEMPLATE_NAMES, template_context
 
 
