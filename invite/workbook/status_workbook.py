@@ -47,6 +47,7 @@ from invite.core.rsvp import (
 )
 from invite.errors import EXIT_USAGE, InviteError
 from invite.files import storage_error, write_atomic
+from invite.workbook.sheet_xml import RowsSheet, cell, clean_text, row_height, serial, style
 
 SHEET_INVITEES = "Einladungen"
 SHEET_OVERVIEW = "Übersicht"
@@ -58,7 +59,6 @@ DATE = "DD.MM.YYYY"
 PAPER_A4 = "9"
 FONT = "Calibri"  # the workbook default; styled cells must name it too
 LINE_HEIGHT = 15.0  # points per line of wrapped text
-MAX_CELL_TEXT = 32_000  # Excel's limit is 32,767 characters per cell
 
 # (header, width range) in sheet order; widths follow the content within these bounds.
 INVITEE_COLUMNS: tuple[tuple[str, int, int], ...] = (
@@ -101,18 +101,6 @@ REVIEW_KINDS = {
     "rejected": "zurückgestellt",
     "bounce": "Rückläufer, nicht zugeordnet",
 }
-
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-def clean_text(value: str) -> str:
-    """Text as a cell can hold it: C0 controls (which openpyxl refuses) and invisible
-    direction overrides (which can disguise a subject) become U+FFFD; over-long text is cut."""
-    if value.isprintable() and len(value) <= MAX_CELL_TEXT:
-        return value  # the common case, without two regular expressions per cell
-    value = _BIDI_CONTROLS.sub("\ufffd", _ILLEGAL.sub("\ufffd", value))
-    return value if len(value) <= MAX_CELL_TEXT else value[: MAX_CELL_TEXT - 1] + "…"
 
 
 def written_cells(row: StatusRow) -> EditableCells:
@@ -199,8 +187,8 @@ class _Formats:
         return self.get(bg_color=f"#{fill}", font_color=f"#{font}", bold=True, **extra)
 
     def row(self, *, waiting: bool, tall: bool) -> _RowFormats:
-        """The formats of one invitee row: a waiting-list row is tinted, a tall row (wrapped
-        text) is aligned to the top so every cell starts on the first line."""
+        """The cell styles of one invitee row: a waiting-list row is tinted, a tall row
+        (wrapped text) is aligned to the top so every cell starts on the first line."""
         key = (waiting, tall)
         made = self._rows.get(key)
         if made is None:
@@ -209,61 +197,39 @@ class _Formats:
                 base["valign"] = "top"
             made = self._rows[key] = _RowFormats(
                 filled=waiting,
-                plain=self.get(**base) if base else None,
-                wrap=self.get(**base, text_wrap=True)
-                if tall
-                else self.get(**base)
-                if base
-                else None,
-                centre=self.get(**{**base, "valign": "top"}, align="center"),
-                date=self.get(**{**base, "valign": "top"}, num_format=DATE_TIME),
-                status={s: self.status(s, valign="top") for s in STATUSES},
+                plain=style(self.get(**base) if base else None),
+                wrap=style(
+                    self.get(**base, text_wrap=True) if tall else self.get(**base) if base else None
+                ),
+                centre=style(self.get(**{**base, "valign": "top"}, align="center")),
+                date=style(self.get(**{**base, "valign": "top"}, num_format=DATE_TIME)),
+                status={s: style(self.status(s, valign="top")) for s in STATUSES},
             )
         return made
 
 
 @dataclass(frozen=True)
 class _RowFormats:
+    """Cell styles as ``s`` attributes of the rows written by sheet_xml."""
+
     filled: bool  # the row is tinted: empty cells are written too, to show the tint
-    plain: Format | None
-    wrap: Format | None
-    centre: Format
-    date: Format
-    status: dict[str, Format]
+    plain: str
+    wrap: str
+    centre: str
+    date: str
+    status: dict[str, str]
 
 
-EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-
-
-def _serial(value: dt.date) -> float:
-    """Excel's day number of a date or time (what write_datetime computes, without its
-    checks: every date here is naive local time, 1900–9000)."""
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime(value.year, value.month, value.day)
-    delta = value - EXCEL_EPOCH
-    return delta.days + delta.seconds / 86400
-
-
-def _put(
-    ws: Worksheet,
-    row: int,
-    col: int,
-    value: Any,
-    fmt: Format | None = None,
-    *,
-    blank: bool = False,
-) -> None:
-    """One cell. Text always goes in as text (write_string), never as a formula: that is the
-    formula-injection defence. An empty cell is only written when ``blank`` (its format
-    shows, e.g. the tint of a waiting-list row): 10,000 rows have many empty dates. A date
-    needs a date format."""
+def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
+    """One cell of the overview (the big sheets' rows go through sheet_xml.cell). Text
+    always goes in as text (write_string), never as a formula: the formula-injection
+    defence. A date needs a date format."""
     if value is None or value == "":
-        if blank and fmt is not None:
-            ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, str):
+        return
+    if isinstance(value, str):
         ws.write_string(row, col, clean_text(value), fmt)
     elif isinstance(value, dt.date):
-        ws.write_number(row, col, _serial(value), fmt)
+        ws.write_number(row, col, serial(value), fmt)
     else:
         ws.write_number(row, col, value, fmt)
 
@@ -394,17 +360,25 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, math.ceil(len(part) / usable)) for part in text.split("\n"))
 
 
-def _set_height(ws: Worksheet, row: int, cells: Iterable[tuple[str, float]]) -> bool:
-    """Row height for wrapped text: Excel does not grow rows of a generated file by itself,
-    and LibreOffice does not either, so long names would hide behind the next row.
-    True when the row is taller than one line (its cells then need top alignment)."""
+def _row_lines(cells: Iterable[tuple[str, float]]) -> int:
+    """Lines of the tallest wrapped cell of a row. Excel does not grow rows of a generated
+    file by itself, and LibreOffice does not either, so long names would hide behind the
+    next row: rows taller than one line get a height (and their cells top alignment)."""
     lines = 1
     for text, width in cells:
         if text:
             lines = max(lines, _lines(text, width))
-    if lines > 1:
-        ws.set_row(row, LINE_HEIGHT * min(lines, 15))
-    return lines > 1
+    return lines
+
+
+def _height(lines: int) -> str:
+    """The ``<row>`` attributes of a row of ``lines`` lines ("" for one line)."""
+    return row_height(LINE_HEIGHT * min(lines, 15)) if lines > 1 else ""
+
+
+def _number_or_text(number: str | None) -> int | str | None:
+    """An invitee's Nr. as a number when it is one (so the column sorts as numbers)."""
+    return int(number) if number and number.isdigit() else number
 
 
 def _fit(values: Iterable[str], low: int, high: int) -> float:
@@ -415,7 +389,7 @@ def _fit(values: Iterable[str], low: int, high: int) -> float:
 def _write_invitees(
     wb: xlsxwriter.Workbook, rows: Sequence[StatusRow], formats: _Formats, stamp: str
 ) -> None:
-    ws = wb.add_worksheet(SHEET_INVITEES)
+    ws = wb.add_worksheet(SHEET_INVITEES, worksheet_class=RowsSheet)
     texts = {
         "Organisation": (r.organisation for r in rows),
         "Name": (r.name for r in rows),
@@ -482,26 +456,33 @@ def _write_invitees(
 
     _header(ws, [c[0] for c in INVITEE_COLUMNS], formats)
     wrapped = [widths[_column(name) - 1] for name in WRAPPED_COLUMNS]
-    for index, r in enumerate(rows, start=1):
+    a, b, c, d, e, f_, g, h, i, j, k, l_, m, n, o = RowsSheet.columns(len(INVITEE_COLUMNS))
+    xml = []
+    for index, r in enumerate(rows, start=2):  # the row number as Excel counts it
         texts_here = (r.organisation, r.name, r.channel, r.participants, r.note, r.hint)
-        tall = _set_height(ws, index, zip(texts_here, wrapped, strict=True))
-        f = formats.row(waiting=r.waiting_position is not None, tall=tall)
-        plain, wrap, tint = f.plain, f.wrap, f.filled
-        _put(ws, index, 0, int(r.number) if r.number.isdigit() else r.number, f.centre)
-        _put(ws, index, 1, _code(r.code), plain, blank=tint)
-        _put(ws, index, 2, r.organisation, wrap, blank=tint)
-        _put(ws, index, 3, r.name, wrap, blank=tint)
-        _put(ws, index, 4, r.email, plain, blank=tint)
-        _put(ws, index, 5, r.channel, wrap, blank=tint)
-        _put(ws, index, 6, r.sent_at, f.date, blank=tint)
-        _put(ws, index, 7, r.status, f.status[r.status])
-        _put(ws, index, 8, r.persons, f.centre, blank=tint)
-        _put(ws, index, 9, r.participants, wrap, blank=tint)
-        _put(ws, index, 10, r.answered_at, f.date, blank=tint)
-        _put(ws, index, 11, r.source, plain, blank=tint)
-        _put(ws, index, 12, r.reminded_at, f.date, blank=tint)
-        _put(ws, index, 13, r.note, wrap, blank=tint)
-        _put(ws, index, 14, r.hint, wrap, blank=tint)
+        lines = _row_lines(zip(texts_here, wrapped, strict=True))
+        f = formats.row(waiting=r.waiting_position is not None, tall=lines > 1)
+        plain, wrap, tint, at = f.plain, f.wrap, f.filled, str(index)
+        xml.append(
+            f'<row r="{at}"{_height(lines)}>'
+            + cell(a + at, _number_or_text(r.number), f.centre)
+            + cell(b + at, _code(r.code), plain, blank=tint)
+            + cell(c + at, r.organisation, wrap, blank=tint)
+            + cell(d + at, r.name, wrap, blank=tint)
+            + cell(e + at, r.email, plain, blank=tint)
+            + cell(f_ + at, r.channel, wrap, blank=tint)
+            + cell(g + at, r.sent_at, f.date, blank=tint)
+            + cell(h + at, r.status, f.status[r.status])
+            + cell(i + at, r.persons, f.centre, blank=tint)
+            + cell(j + at, r.participants, wrap, blank=tint)
+            + cell(k + at, r.answered_at, f.date, blank=tint)
+            + cell(l_ + at, r.source, plain, blank=tint)
+            + cell(m + at, r.reminded_at, f.date, blank=tint)
+            + cell(n + at, r.note, wrap, blank=tint)
+            + cell(o + at, r.hint, wrap, blank=tint)
+            + "</row>"
+        )
+    ws.add_rows(xml, len(rows), len(INVITEE_COLUMNS) - 1)
 
 
 def _code(code: str) -> str:
@@ -608,7 +589,7 @@ REVIEW_COLUMNS = (
 def _write_reviews(
     wb: xlsxwriter.Workbook, reviews: Sequence[ReviewLine], formats: _Formats, stamp: str
 ) -> None:
-    ws = wb.add_worksheet(SHEET_REVIEW)
+    ws = wb.add_worksheet(SHEET_REVIEW, worksheet_class=RowsSheet)
     widths = [
         17,
         _fit((r.sender for r in reviews), 16, 34),
@@ -639,24 +620,35 @@ def _write_reviews(
     if not reviews:
         ws.write_string(1, 0, "Keine offenen Nachrichten – alles zugeordnet.", formats.muted)
         return
-    top = formats.get(valign="top")
-    wrap = formats.get(valign="top", text_wrap=True)
-    date = formats.get(valign="top", num_format=DATE_TIME)
-    centre = formats.get(valign="top", align="center")
-    entry = formats.get(valign="top", bg_color="#FFF2CC", border=1, border_color="#BFBFBF")
-    for index, r in enumerate(reviews, start=1):
-        _set_height(ws, index, zip((r.sender, r.subject, r.reason), widths[1:4], strict=True))
-        _put(ws, index, 0, r.at, date)
-        _put(ws, index, 1, r.sender, wrap)
-        _put(ws, index, 2, r.subject, wrap)
-        _put(ws, index, 3, r.reason, wrap)
-        _put(ws, index, 4, REVIEW_KINDS.get(r.kind, r.kind), top)
-        _put(ws, index, 5, int(r.number) if r.number and r.number.isdigit() else r.number, centre)
-        _put(ws, index, 6, r.folder, top)
-        _put(ws, index, 7, r.item, top)
-        # „Entscheidung“ stays empty (tinted as a field to fill in): typed by staff, taken in
-        # by the next `invite status`.
-        ws.write_blank(index, len(REVIEW_COLUMNS) - 1, None, entry)
+    top = style(formats.get(valign="top"))
+    wrap = style(formats.get(valign="top", text_wrap=True))
+    date = style(formats.get(valign="top", num_format=DATE_TIME))
+    centre = style(formats.get(valign="top", align="center"))
+    entry = style(formats.get(valign="top", bg_color="#FFF2CC", border=1, border_color="#BFBFBF"))
+    letters = RowsSheet.columns(len(REVIEW_COLUMNS))
+    xml = []
+    for index, r in enumerate(reviews, start=2):
+        at = str(index)
+        lines = _row_lines(zip((r.sender, r.subject, r.reason), widths[1:4], strict=True))
+        values = (
+            (r.at, date),
+            (r.sender, wrap),
+            (r.subject, wrap),
+            (r.reason, wrap),
+            (REVIEW_KINDS.get(r.kind, r.kind), top),
+            (_number_or_text(r.number), centre),
+            (r.folder, top),
+            (r.item, top),
+        )
+        xml.append(
+            f'<row r="{at}"{_height(lines)}>'
+            + "".join(cell(x + at, v, s) for x, (v, s) in zip(letters, values, strict=False))
+            # „Entscheidung“ stays empty (tinted as a field to fill in): typed by staff,
+            # taken in by the next `invite status`.
+            + cell(letters[-1] + at, None, entry, blank=True)
+            + "</row>"
+        )
+    ws.add_rows(xml, len(reviews), len(REVIEW_COLUMNS) - 1)
 
 
 HISTORY_COLUMNS = ("Zeitpunkt", "Befehl", "Vorgang", "Nr.", "Einzelheiten")
@@ -665,7 +657,7 @@ HISTORY_COLUMNS = ("Zeitpunkt", "Befehl", "Vorgang", "Nr.", "Einzelheiten")
 def _write_history(
     wb: xlsxwriter.Workbook, audit: Iterable[AuditLine], formats: _Formats, stamp: str
 ) -> None:
-    ws = wb.add_worksheet(SHEET_HISTORY)
+    ws = wb.add_worksheet(SHEET_HISTORY, worksheet_class=RowsSheet)
     lines = list(audit)
     widths = [
         17,
@@ -676,19 +668,27 @@ def _write_history(
     ]
     _prepare_table(ws, widths, len(lines), formats, stamp)
     _header(ws, HISTORY_COLUMNS, formats)
-    date = formats.get(num_format=DATE_TIME, valign="top")
-    top = formats.get(valign="top")
-    wrap = formats.get(valign="top", text_wrap=True)
-    centre = formats.get(valign="top", align="center")
+    date = style(formats.get(num_format=DATE_TIME, valign="top"))
+    top = style(formats.get(valign="top"))
+    wrap = style(formats.get(valign="top", text_wrap=True))
+    centre = style(formats.get(valign="top", align="center"))
     detail_width = widths[4]
-    for index, a in enumerate(lines, start=1):
-        tall = _set_height(ws, index, [(a.detail, detail_width)])
-        align = top if tall else None
-        _put(ws, index, 0, a.at, date)
-        _put(ws, index, 1, a.command, align)
-        _put(ws, index, 2, a.action, align)
-        _put(ws, index, 3, int(a.number) if a.number and a.number.isdigit() else a.number, centre)
-        _put(ws, index, 4, a.detail, wrap if tall else None)
+    a, b, c, d, e = RowsSheet.columns(len(HISTORY_COLUMNS))
+    xml = []
+    for index, line in enumerate(lines, start=2):
+        at = str(index)
+        height = _row_lines([(line.detail, detail_width)])
+        align = top if height > 1 else ""
+        xml.append(
+            f'<row r="{at}"{_height(height)}>'
+            + cell(a + at, line.at, date)
+            + cell(b + at, line.command, align)
+            + cell(c + at, line.action, align)
+            + cell(d + at, _number_or_text(line.number), centre)
+            + cell(e + at, line.detail, wrap if height > 1 else "")
+            + "</row>"
+        )
+    ws.add_rows(xml, len(lines), len(HISTORY_COLUMNS) - 1)
 
 
 # -- files ------------------------------------------------------------------------------------
