@@ -1,6 +1,6 @@
 """Write the RSVP status workbook for N invitees (default 10,000) and print seconds and peak memory.
 
-    python benchmarks/bench_status.py [N] [ROUNDS]
+    python benchmarks/bench_status.py [N] [ROUNDS] [--compare REVISION]
 
 The campaign is realistic for its size: every invitee was sent an e-mail, 60 % answered
 (some with names of companions and notes), 5 % were reminded, 2 % bounced, 1 % of the
@@ -11,8 +11,12 @@ fresh process, so the peak resident memory reported (VmHWM) is that of one run,
 interpreter and libraries included. A second figure is the step when staff have edited the
 workbook (it is read back cell by cell and kept as a copy first), a third times the workbook
 alone (rows from the database, all four sheets written), without reading the contact list.
-Then where the time goes: each part of the step timed on its own, and the same workbook
-written with openpyxl's write-only mode (the writer used before) for comparison.
+Then where the time goes: each part of the step timed on its own, and the same rows written
+the ways used before (XlsxWriter cell by cell; openpyxl's write-only mode) for comparison.
+With ``--compare REVISION`` (e.g. ``--compare 53567c2``, the last commit before the data
+rows were written by invite/workbook/sheet_xml.py) the same figures are measured for that
+revision too — its code from ``git archive``, its own campaign built by its own bench — with
+the rounds of both taking turns, so both see the same load: before and after, side by side.
 Target: the whole step under 2 s (it runs after every send, remind, poll and record) and
 300 MB. On a shared machine the wall time depends on the load, so the CPU time of the
 process and the load average are printed too.
@@ -21,6 +25,7 @@ process and the load average are printed too.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import random
@@ -29,6 +34,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -190,10 +196,17 @@ def parts(folder: Path) -> list[tuple[str, float]]:
         audit,
     )
     target = folder / "teile.xlsx"
-    timed("Arbeitsmappe schreiben (XlsxWriter)", lambda: write_status_workbook(target, content))
+    timed(
+        "Arbeitsmappe schreiben (XlsxWriter, Datenzeilen mit sheet_xml)",
+        lambda: write_status_workbook(target, content),
+    )
     timed("Änderungen zurücklesen (calamine)", lambda: read_back(target))
     timed("dasselbe mit openpyxl (vorher)", lambda: _openpyxl_read_back(target))
-    timed("Arbeitsmappe mit openpyxl write-only (vorher)", lambda: _openpyxl_write(content))
+    timed(
+        "dieselben Zeilen mit XlsxWriter Zelle für Zelle (vorher)",
+        lambda: _xlsxwriter_per_cell(content),
+    )
+    timed("Arbeitsmappe mit openpyxl write-only (davor)", lambda: _openpyxl_write(content))
     return out
 
 
@@ -205,6 +218,63 @@ def _openpyxl_read_back(path: Path) -> int:
     rows = sum(1 for _ in wb["Einladungen"].iter_rows(values_only=True))
     wb.close()
     return rows
+
+
+def _xlsxwriter_per_cell(content) -> None:  # noqa: ANN001
+    """The rows of „Einladungen“ and „Verlauf“ through XlsxWriter's write_string/write_number,
+    one call per cell with a shared format per kind (the writer until sheet_xml), without
+    chart, validations and print setup."""
+    import io
+
+    import xlsxwriter
+
+    from invite.workbook.sheet_xml import clean_text, serial
+
+    wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True, "strings_to_formulas": False})
+    date = wb.add_format({"num_format": "DD.MM.YYYY HH:MM", "valign": "top"})
+    status = wb.add_format({"bold": True, "bg_color": "#C6EFCE", "valign": "top"})
+    top = wb.add_format({"valign": "top"})
+
+    def put(ws, row, col, value, fmt=None):  # noqa: ANN001, ANN202
+        if value is None or value == "":
+            return
+        if isinstance(value, str):
+            ws.write_string(row, col, clean_text(value), fmt)
+        elif isinstance(value, dt.date):
+            ws.write_number(row, col, serial(value), fmt)
+        else:
+            ws.write_number(row, col, value, fmt)
+
+    ws = wb.add_worksheet("Einladungen")
+    for i, r in enumerate(content.rows, start=1):
+        values = (
+            int(r.number),
+            r.code,
+            r.organisation,
+            r.name,
+            r.email,
+            r.channel,
+            r.sent_at,
+            r.status,
+            r.persons,
+            r.participants,
+            r.answered_at,
+            r.source,
+            r.reminded_at,
+            r.note,
+            r.hint,
+        )
+        for col, value in enumerate(values):
+            fmt = date if col in (6, 10, 12) else status if col == 7 else top
+            put(ws, i, col, value, fmt)
+    ws = wb.add_worksheet("Verlauf")
+    for i, a in enumerate(content.audit, start=1):
+        put(ws, i, 0, a.at, date)
+        put(ws, i, 1, a.command)
+        put(ws, i, 2, a.action)
+        put(ws, i, 3, int(a.number) if a.number and a.number.isdigit() else a.number, top)
+        put(ws, i, 4, a.detail)
+    wb.close()
 
 
 def _openpyxl_write(content) -> None:  # noqa: ANN001
@@ -264,57 +334,124 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+MODES = (
+    ("step", "invite status (ganzer Schritt)"),
+    ("edited", "invite status nach Änderungen von Hand (zurücklesen, Kopie)"),
+    ("file", "nur Arbeitsmappe (ohne Kontaktliste)"),
+)
+
+# Builds the campaign with the bench of another checkout (its own code and database schema).
+_BUILD_ELSEWHERE = """
+import subprocess, sys
+from pathlib import Path
+repo, folder, n = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+sys.path.insert(0, str(repo / "benchmarks"))
+sys.argv = sys.argv[:1]
+import bench_status
+folder.mkdir()
+bench_status.build(folder, n)
+script = str(repo / "benchmarks" / "bench_status.py")
+subprocess.run([sys.executable, script, "--child", str(folder), "step"], check=True, capture_output=True)
+bench_status._edit_copy(folder)
+"""
+
+
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        if sys.argv[3] == "parts":
-            print(json.dumps(parts(Path(sys.argv[2]))))
+    args = sys.argv[1:]
+    if args and args[0] == "--child":
+        if args[2] == "parts":
+            print(json.dumps(parts(Path(args[1]))))
         else:
-            print(json.dumps(measure(Path(sys.argv[2]), sys.argv[3])))
+            print(json.dumps(measure(Path(args[1]), args[2])))
         return
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    compare = None
+    if "--compare" in args:
+        at = args.index("--compare")
+        compare = args[at + 1]
+        del args[at : at + 2]
+    n = int(args[0]) if args else 10_000
+    rounds = int(args[1]) if len(args) > 1 else 3
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(tmp) / "jetzt"
+        folder.mkdir()
         began = time.perf_counter()
         build(folder, n)
         print(f"Aufbau: {n} Eingeladene in {time.perf_counter() - began:.1f} s")
         child = [sys.executable, __file__, "--child", str(folder)]
-        subprocess.run([*child, "step"], capture_output=True, check=True)  # the first file
+        subprocess.run([*child, "step"], capture_output=True, check=True, env=_env(REPO))
         _edit_copy(folder)
-        for mode, label in (
-            ("step", "invite status (ganzer Schritt)"),
-            ("edited", "invite status nach Änderungen von Hand (zurücklesen, Kopie)"),
-            ("file", "nur Arbeitsmappe (ohne Kontaktliste)"),
-        ):
-            results = [
-                json.loads(
-                    subprocess.run(
-                        [sys.executable, __file__, "--child", str(folder), mode],
-                        capture_output=True,
-                        text=True,
-                        check=True,
-                    ).stdout
-                )
-                for _ in range(rounds)
-            ]
-            seconds = [r["seconds"] for r in results]
-            cpu = [r["cpu"] for r in results]
-            peak = max(r["peak_mb"] for r in results)
-            print(
-                f"{label}: Median {statistics.median(seconds):.2f} s "
-                f"(min {min(seconds):.2f}, max {max(seconds):.2f}, {rounds} Läufe; "
-                f"CPU-Zeit Median {statistics.median(cpu):.2f} s), Spitze {peak:.0f} MB"
-            )
+        sides = [("jetzt", REPO, folder)]
+        if compare:
+            sides.append((f"vorher ({compare})", *_checkout(compare, Path(tmp), n)))
+        for mode, label in MODES:
+            results: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in sides}
+            for _ in range(rounds):
+                for name, repo, data in sides:  # taking turns: both see the same load
+                    results[name].append(_child(repo, data, mode))
+            for name, _, _ in sides:
+                prefix = f"{label}, {name}" if compare else label
+                print(_figures(prefix, results[name]))
         load = os.getloadavg()[0]
         print(f"Systemlast während der Messung: {load:.1f} (auf {os.cpu_count()} Kernen)")
         size = (folder / "daten" / "rsvp-status.xlsx").stat().st_size
         print(f"Dateigröße: {size / 1e6:.1f} MB; Ziel: ganzer Schritt < 2 s und < 300 MB")
         print("Wohin die Zeit geht (CPU-Sekunden, ein Lauf):")
         split = json.loads(
-            subprocess.run([*child, "parts"], capture_output=True, text=True, check=True).stdout
+            subprocess.run(
+                [*child, "parts"], capture_output=True, text=True, check=True, env=_env(REPO)
+            ).stdout
         )
         for label, seconds in split:
             print(f"  {label}: {seconds:.2f} s")
+
+
+def _env(repo: Path) -> dict[str, str]:
+    """A child imports ``invite`` from ``repo`` (not from wherever it is installed)."""
+    return {**os.environ, "PYTHONPATH": str(repo)}
+
+
+def _child(repo: Path, data: Path, mode: str) -> dict[str, float]:
+    script = repo / "benchmarks" / "bench_status.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--child", str(data), mode],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_env(repo),
+    )
+    return json.loads(done.stdout)
+
+
+def _checkout(revision: str, tmp: Path, n: int) -> tuple[Path, Path]:
+    """The repository at ``revision`` (git archive) and its own campaign of ``n`` invitees."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", revision],
+        capture_output=True,
+        check=True,
+    ).stdout
+    repo = tmp / "vorher"
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(repo, filter="data")
+    data = tmp / "vorher-daten"
+    began = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", _BUILD_ELSEWHERE, str(repo), str(data), str(n)],
+        check=True,
+        env=_env(repo),
+    )
+    print(f"Aufbau mit {revision}: {time.perf_counter() - began:.1f} s")
+    return repo, data
+
+
+def _figures(label: str, results: list[dict[str, float]]) -> str:
+    seconds = [r["seconds"] for r in results]
+    cpu = [r["cpu"] for r in results]
+    peak = max(r["peak_mb"] for r in results)
+    return (
+        f"{label}: Median {statistics.median(seconds):.2f} s "
+        f"(min {min(seconds):.2f}, max {max(seconds):.2f}, {len(results)} Läufe; "
+        f"CPU-Zeit Median {statistics.median(cpu):.2f} s), Spitze {peak:.0f} MB"
+    )
 
 
 def _edit_copy(folder: Path) -> None:
