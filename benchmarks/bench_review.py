@@ -24,9 +24,9 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from sendkit import make_campaign  # noqa: E402
 
-from invite import review  # noqa: E402
-from invite.state import InboxRecord, add_inbox_message, pending_moves, record_answer  # noqa: E402
+from invite.steps import review  # noqa: E402
 from invite.steps.status import write_status  # noqa: E402
+from invite.store import InboxRecord, add_inbox_message, pending_moves, record_answer  # noqa: E402
 
 
 def seed(campaign, items: int) -> None:

@@ -45,7 +45,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from workbooks import example_rows, write_contacts  # noqa: E402
 
 from invite.campaign import Campaign  # noqa: E402
-from invite.state import record_answer  # noqa: E402
+from invite.store import record_answer  # noqa: E402
 
 SENT = "2019-01-11T08:15:00+00:00"
 

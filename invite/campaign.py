@@ -10,7 +10,7 @@ from invite.core.contacts import LABELS, ContactList, Invitee, parse_contacts
 from invite.errors import Problem, ProblemsFound
 from invite.paper.fonts import describe_glyph, missing_glyphs, register_fonts
 from invite.settings import Settings, load_settings
-from invite.state import State, ensure_not_purged
+from invite.store import Store, all_invitees, ensure_not_purged, sync_invitees
 from invite.templates import Templates
 from invite.workbook.spreadsheet import read_contact_sheet
 
@@ -95,22 +95,22 @@ class Campaign:
             contacts.invitees = [i for i in contacts.invitees if i.row not in bad_rows]
         return contacts
 
-    def open_state(self) -> State:
-        return State.open(self.paths.data)
+    def open_state(self) -> Store:
+        return Store.open(self.paths.data)
 
-    def sync(self, state: State, command: str) -> list[Invitee]:
+    def sync(self, state: Store, command: str) -> list[Invitee]:
         """Bring the database up to date with the spreadsheet, refusing a list with errors
         (and refusing to bring personal data back after `invite purge`)."""
         ensure_not_purged(state)
         digest = self._contacts_digest()
         if digest is not None and state.meta(SYNCED_DIGEST_KEY) == digest:
-            return state.invitees()  # unchanged since the last good sync: skip re-reading it
+            return all_invitees(state)  # unchanged since the last good sync: skip re-reading it
         contacts = self.read_contacts()
         if contacts.errors:
             raise ContactErrors(contacts)
-        state.sync_invitees(contacts.invitees, command)
+        sync_invitees(state, contacts.invitees, command)
         state.set_meta(SYNCED_DIGEST_KEY, digest)
-        return state.invitees()
+        return all_invitees(state)
 
     def _contacts_digest(self) -> str | None:
         """What the last good sync depended on: the spreadsheet's bytes and the font settings."""

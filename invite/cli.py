@@ -267,8 +267,8 @@ def check_cmd(ctx: click.Context, deliverability: bool, **kwargs: Any) -> None:
     help="Druckstapel für einen Drucker ohne beidseitigen Druck (ohne leere Rückseiten).",
 )
 def letters_cmd(ctx: click.Context, only: tuple[str, ...], simplex: bool, **kwargs: Any) -> None:
-    from invite.state import exclusive
     from invite.steps.letters import render_letters
+    from invite.store import exclusive
 
     campaign = campaign_from(ctx, kwargs)
     paths = campaign.paths

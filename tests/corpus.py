@@ -36,7 +36,7 @@ from invite.core.contacts import Invitee
 from invite.core.message import Attachment, Recipient, compose, new_message_id
 from invite.paper.form import FIELDS_TOP
 from invite.paper.production import ensure_rendered
-from invite.state import QueueItem, State, mark_sent, queue_deliveries
+from invite.store import QueueItem, Store, mark_sent, queue_deliveries
 from invite.templates import template_context
 
 REVIEW = ("unclear", "unmatched", "rejected")
@@ -71,7 +71,7 @@ class Case:
 class Corpus:
     """Sends (on paper) the campaign's invitations and writes the answers."""
 
-    def __init__(self, campaign: Campaign, state: State, seed: int = 7) -> None:
+    def __init__(self, campaign: Campaign, state: Store, seed: int = 7) -> None:
         self.campaign = campaign
         self.settings = campaign.settings
         self.state = state
@@ -277,7 +277,7 @@ class Corpus:
 # -- the corpus ------------------------------------------------------------------------------
 
 
-def build_corpus(campaign: Campaign, state: State) -> list[Case]:
+def build_corpus(campaign: Campaign, state: Store) -> list[Case]:
     """Every case, good ones interleaved with hostile ones (the next good reply must still be
     processed). Needs 42 invitees with e-mail addresses (``example_rows(42)``)."""
     c = Corpus(campaign, state)

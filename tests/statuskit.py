@@ -15,7 +15,7 @@ from pathlib import Path
 from sendkit import copy_campaign
 
 from invite.campaign import Campaign
-from invite.state import State, record_answer
+from invite.store import Store, record_answer
 
 REPO = Path(__file__).resolve().parent.parent
 INJECTION = '=HYPERLINK("http://x","y")'
@@ -195,7 +195,7 @@ def seed(campaign: Campaign) -> None:
         )
 
 
-def _answer(state: State, number: str, answer: str, source: str, **kwargs: object) -> None:
+def _answer(state: Store, number: str, answer: str, source: str, **kwargs: object) -> None:
     record_answer(state, number, answer, source=source, command="poll", **kwargs)  # type: ignore[arg-type]
     state.conn.execute(
         "UPDATE answers SET created_at = ? WHERE id = (SELECT MAX(id) FROM answers)", (ANSWERED,)

@@ -19,10 +19,10 @@ from invite.core.addresses import address_key, ascii_domain
 from invite.core.message import Recipient, compose, envelope_address, mail_address
 from invite.errors import InviteError
 from invite.settings import load_settings
-from invite.state import State, deliveries, latest_answers
 from invite.steps.poll import poll
 from invite.steps.send import SendOptions, run_send
 from invite.steps.status import write_status
+from invite.store import Store, deliveries, latest_answers
 from invite.templates import RenderedMail
 from invite.workbook.status_workbook import SHEET_INVITEES
 
@@ -140,7 +140,7 @@ def test_idn_invitee_gets_punycode_in_envelope_and_to_header(
     to = received.message["To"].addresses[0]
     assert to.addr_spec == PUNYCODE and to.display_name == "Ayşe Yılmaz"
     assert b"<" + PUNYCODE.encode() + b">" in raw_head.replace(b"\r\n ", b" ")
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         ledger = {d.invitee: d.recipient for d in deliveries(state, "invitation")}
     assert ledger["1"] == UNICODE  # the ledger keeps the address as the list has it
 
@@ -167,8 +167,8 @@ def test_a_reply_from_either_spelling_is_tied_to_the_invitee(
         dovecot.deliver(account.address, raw)
     summary = poll(campaign)
     assert summary.answers == 2, summary
-    with State.open(campaign.paths.data) as state:
-        answers = {n: (a["answer"], a["source"]) for n, a in latest_answers(state).items()}
+    with Store.open(campaign.paths.data) as state:
+        answers = {n: (a.answer, a.source) for n, a in latest_answers(state).items()}
     assert answers == {"1": ("zusage", "absender"), "2": ("absage", "absender")}
 
     result = write_status(campaign)

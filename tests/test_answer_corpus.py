@@ -19,6 +19,7 @@ from sendkit import imap_env, make_campaign
 from workbooks import example_rows
 
 from invite.steps.poll import Outcome, poll
+from invite.store import all_answers, inbox_messages
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from bench_answers import Figures, evaluate, run_corpus  # noqa: E402
@@ -101,27 +102,19 @@ def test_a_representative_subset_through_dovecot(
         summary = poll(campaign)
     assert summary.new == len(subset)
     with campaign.open_state() as state:
-        rows = {
-            r["message_id"]: dict(r)
-            for r in state.conn.execute("SELECT * FROM inbox_messages").fetchall()
-        }
-        answers = {
-            a["message"]: dict(a)
-            for a in state.conn.execute("SELECT * FROM answers WHERE message IS NOT NULL")
-        }
+        rows = {r.message_id: r for r in inbox_messages(state)}
+        answers = {a.message: a for a in all_answers(state) if a.message is not None}
     problems = []
     for case in subset:
         row = rows[case.message_id]
-        answer = answers.get(row["id"])
-        got = answer["answer"] if answer else None
+        answer = answers.get(row.id)
+        got = answer.answer if answer else None
         silent = case.answer == "pruefen" and got is None  # never replaces an earlier answer
-        if row["kind"] not in case.kinds or row["invitee"] != case.invitee:
-            problems.append(f"{case.name}: expected {case.kinds}, got {row['kind']}")
+        if row.kind not in case.kinds or row.invitee != case.invitee:
+            problems.append(f"{case.name}: expected {case.kinds}, got {row.kind}")
         elif got != case.answer and not silent:
-            problems.append(f"{case.name}: expected {case.answer}, got {row['kind']}/{got}")
-        elif case.answer == "zusage" and case.persons and answer["persons"] != case.persons:
-            problems.append(
-                f"{case.name}: expected {case.persons} persons, got {answer['persons']}"
-            )
+            problems.append(f"{case.name}: expected {case.answer}, got {row.kind}/{got}")
+        elif case.answer == "zusage" and case.persons and answer.persons != case.persons:
+            problems.append(f"{case.name}: expected {case.persons} persons, got {answer.persons}")
     assert len(subset) >= 40
     assert problems == []

@@ -12,6 +12,7 @@ from workbooks import HEADERS
 
 from invite.campaign import Campaign
 from invite.core.contacts import parse_contacts
+from invite.store import all_invitees
 from invite.workbook.spreadsheet import read_contact_sheet
 
 REPO = Path(__file__).resolve().parent.parent
@@ -161,7 +162,7 @@ def test_campaign_sync_refuses_list_with_errors(tmp_path: Path) -> None:
     with campaign.open_state() as state, pytest.raises(ContactErrors):
         campaign.sync(state, "test")
     with campaign.open_state() as state:
-        assert state.invitees() == []
+        assert all_invitees(state) == []
 
 
 def test_umlauts_before_the_at_are_a_contact_error_in_the_domain_fine(tmp_path: Path) -> None:
@@ -246,7 +247,7 @@ def test_the_new_column_land_changes_no_fingerprint_of_a_german_address() -> Non
     import json
 
     from invite.core.contacts import Invitee
-    from invite.state import fingerprint
+    from invite.store import fingerprint
 
     inv = Invitee("1", "Frau", "", "Anna", "Ok", "Verein", "Weg 1", "48143", "Münster")
     before = [v for k, v in dataclasses.asdict(inv).items() if k not in ("row", "code", "country")]

@@ -15,13 +15,13 @@ from invite.cli_text import poll_lines
 from invite.core.contacts import Invitee
 from invite.core.plurals import count, plural
 from invite.core.rsvp import STATUSES, Overview
-from invite.state import AnswerRecord
 from invite.steps.check import undeliverable_reason
 from invite.steps.poll import PollSummary
 from invite.steps.purge import PurgePlan, PurgeResult, plan_lines
 from invite.steps.purge import summary_lines as purge_summary
 from invite.steps.record import RecordResult, confirmation_lines
 from invite.steps.status import StatusResult, summary_lines
+from invite.store import AnswerRecord
 
 NOUNS = {  # singular: plural, as the messages use them
     "Brief": "Briefe",

@@ -18,8 +18,8 @@ from sendkit import make_campaign
 
 from invite.errors import InviteError
 from invite.mail.imap import ImapTooSlow
-from invite.state import exclusive
 from invite.steps.poll import poll
+from invite.store import exclusive
 
 TRICKLE_SECONDS = 0.5
 

@@ -18,8 +18,8 @@ from invite.mail.imap import ImapConnectionLost, connection_error, refuse_cleart
 from invite.mail.sent_folder import SentFolder
 from invite.mail.servers import tls_context
 from invite.settings import ServerSettings
-from invite.state import State
 from invite.steps.send import SendOptions, run_send
+from invite.store import Store
 
 PASSWORD = "Grüße-2019"
 
@@ -46,7 +46,7 @@ def test_sent_folder_copy_with_an_umlaut_password(
         result = run_send(campaign, SendOptions(), retry_delays=())
         assert len(result.delivery.sent) == 2
         assert not result.delivery.warnings
-        with State.open(campaign.paths.data) as state:
+        with Store.open(campaign.paths.data) as state:
             sent = {r[0] for r in state.conn.execute("SELECT message_id FROM deliveries")}
         with IMAPClient(account.host, account.ssl_port, ssl_context=account.ssl_context()) as imap:
             imap.plain_login(account.username, PASSWORD)

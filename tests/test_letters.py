@@ -21,8 +21,8 @@ from invite.core.contacts import Invitee
 from invite.errors import InviteError
 from invite.paper import fonts
 from invite.paper.production import LettersReport, ensure_rendered
-from invite.state import State
 from invite.steps.letters import render_letters
+from invite.store import Store, all_invitees, lookup_invitee
 
 REPO = Path(__file__).resolve().parent.parent
 CONTACTS = REPO / "contacts.xlsx.example"
@@ -95,7 +95,7 @@ def images_on(page) -> int:
 # -- fixtures ------------------------------------------------------------------------------
 
 
-def open_campaign(campaign_dir: Path, data_dir: Path) -> tuple[Campaign, State]:
+def open_campaign(campaign_dir: Path, data_dir: Path) -> tuple[Campaign, Store]:
     campaign = Campaign.open(campaign_dir, CONTACTS, data_dir)
     state = campaign.open_state()
     campaign.sync(state, "test")
@@ -113,13 +113,13 @@ def rendered(tmp_path_factory: pytest.TempPathFactory):
     state.close()
 
 
-def invitee(state: State, number: str) -> Invitee:
-    found = state.invitee(number)
+def invitee(state: Store, number: str) -> Invitee:
+    found = lookup_invitee(state, number)
     assert found is not None
     return found
 
 
-def letter(campaign: Campaign, state: State, number: str) -> PdfReader:
+def letter(campaign: Campaign, state: Store, number: str) -> PdfReader:
     return PdfReader(campaign.paths.letter(invitee(state, number)))
 
 
@@ -535,7 +535,7 @@ def batch_parts(reader: PdfReader) -> tuple[str, list[list[str]]]:
 
 def test_print_batch_holds_postal_letters_programme_and_forms_in_number_order(rendered) -> None:
     campaign, state, report = rendered
-    postal = [inv for inv in state.invitees() if inv.wants_post]
+    postal = [inv for inv in all_invitees(state) if inv.wants_post]
     assert [inv.number for inv in postal] == ["2", "9", "12", "14", "18", "20"]
     assert report.print_batch is not None and report.print_batch_count == 6
     reader = PdfReader(report.print_batch)

@@ -23,9 +23,9 @@ from workbooks import example_rows
 from invite.errors import ConfigError, InviteError
 from invite.mail.oauth import TokenCommand, command_args
 from invite.settings import load_settings
-from invite.state import State, deliveries, latest_answers
 from invite.steps.poll import poll
 from invite.steps.send import SendOptions, run_send
+from invite.store import Store, deliveries, latest_answers
 
 REPO = Path(__file__).resolve().parent.parent
 USER = "einladung@stadt-muenster.example"
@@ -101,7 +101,7 @@ def imap_oauth_env(
 
 
 def ledger(campaign) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         return {d.invitee: d.state for d in deliveries(state, "invitation")}
 
 
@@ -391,8 +391,8 @@ def test_poll_logs_in_with_xoauth2_and_refreshes_an_expired_token_once(
     oauth_dovecot.deliver(user, reply_from(campaign, "2", "Ja, ich komme gerne."))
     summary = poll(campaign)
     assert summary.answers == 1, summary
-    with State.open(campaign.paths.data) as state:
-        assert latest_answers(state)["2"]["answer"] == "zusage"
+    with Store.open(campaign.paths.data) as state:
+        assert latest_answers(state)["2"].answer == "zusage"
     assert script.runs == 2
     assert token_authority.checks[expired] == 1 and token_authority.checks[fresh] == 1
     assert files_containing(campaign.paths.data, fresh) == []
@@ -422,7 +422,7 @@ def test_poll_with_a_refused_token_says_so_in_german_and_reads_nothing(
     assert "Der IMAP-Server" in result.err and "abgelehnt, auch einen frisch geholten" in result.err
     assert other not in result.text
     assert script.runs == 2
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         assert latest_answers(state) == {}
 
 

@@ -10,7 +10,6 @@ from pypdf import PdfReader
 from statuskit import make_campaign
 
 from invite.core.contacts import Invitee
-from invite.state import record_answer
 from invite.steps.participants import (
     collation_key,
     door_list,
@@ -18,6 +17,7 @@ from invite.steps.participants import (
     split_names,
     write_participant_list,
 )
+from invite.store import all_invitees, record_answer
 
 
 def person(number: str, first: str, last: str, org: str = "", title: str = "") -> Invitee:
@@ -184,7 +184,7 @@ def test_pdf_shows_two_named_rows_and_marks_unclear_names(tmp_path: Path) -> Non
     campaign = make_campaign(tmp_path)
     with campaign.open_state() as state:
         campaign.sync(state, "test")
-        first, second = state.invitees()[:2]
+        first, second = all_invitees(state)[:2]
         for inv, persons, names in (
             (first, 2, f"{first.first_name} {first.last_name}, Dr. Jonas Weiß"),
             (second, 3, "Anna Müller, Ben Weber"),

@@ -6,12 +6,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
 from clirun import run_invite
 from corpus import Case, Corpus, _dsn, build_corpus
+from crashkit import forget_answers
 from imapclient import IMAPClient
 from mailservers import DovecotServer, ImapAccount, TestCerts
 from sendkit import imap_env, make_campaign, smtp_env
@@ -19,8 +20,16 @@ from workbooks import example_rows
 
 from invite.campaign import Campaign
 from invite.errors import InviteError
-from invite.state import State, latest_answers
 from invite.steps.poll import PollSummary, poll, watch
+from invite.store import (
+    Store,
+    all_answers,
+    answers_of,
+    audit_log,
+    count_inbox_messages,
+    inbox_messages,
+    latest_answers,
+)
 
 MATCHED, REVIEW = "Anmeldungen.zugeordnet", "Anmeldungen.prüfen"  # Dovecot's separator is "."
 
@@ -55,7 +64,7 @@ class Polled:
     second: PollSummary
     seconds: float
 
-    def state(self) -> State:
+    def state(self) -> Store:
         return self.campaign.open_state()
 
 
@@ -82,10 +91,9 @@ def polled(dovecot: DovecotServer, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def stored(polled: Polled) -> dict[str, dict]:
     with polled.state() as state:
-        rows = state.conn.execute("SELECT * FROM inbox_messages").fetchall()
-        answers = state.conn.execute("SELECT * FROM answers WHERE message IS NOT NULL").fetchall()
-    by_message = {a["message"]: dict(a) for a in answers}
-    return {r["message_id"]: {**dict(r), "answer_row": by_message.get(r["id"])} for r in rows}
+        rows = inbox_messages(state)
+        by_message = {a.message: a for a in all_answers(state) if a.message is not None}
+    return {r.message_id: {**asdict(r), "answer_row": by_message.get(r.id)} for r in rows}
 
 
 def mismatches(polled: Polled, group: str) -> list[str]:
@@ -98,24 +106,22 @@ def mismatches(polled: Polled, group: str) -> list[str]:
             problems.append(f"{case.name}: not recorded")
             continue
         answer = row["answer_row"]
-        got = (row["kind"], row["invitee"], answer["answer"] if answer else None)
+        got = (row["kind"], row["invitee"], answer.answer if answer else None)
         if row["kind"] not in case.kinds or row["invitee"] != case.invitee:
             problems.append(
                 f"{case.name}: expected {case.kinds}/{case.invitee}, got {got} – {row['reason']}"
             )
-        elif case.answer != (answer["answer"] if answer else None) and not (
+        elif case.answer != (answer.answer if answer else None) and not (
             # a question or thank-you goes to review but never replaces an earlier answer
             case.answer == "pruefen" and answer is None and row["kind"] == "unclear"
         ):
             problems.append(
                 f"{case.name}: expected answer {case.answer}, got {got} – {row['reason']}"
             )
-        elif case.persons is not None and answer["persons"] != case.persons:
-            problems.append(
-                f"{case.name}: expected {case.persons} persons, got {answer['persons']}"
-            )
-        elif case.source is not None and answer and answer["source"] != case.source:
-            problems.append(f"{case.name}: expected source {case.source}, got {answer['source']}")
+        elif case.persons is not None and answer.persons != case.persons:
+            problems.append(f"{case.name}: expected {case.persons} persons, got {answer.persons}")
+        elif case.source is not None and answer and answer.source != case.source:
+            problems.append(f"{case.name}: expected source {case.source}, got {answer.source}")
         elif case.reason and case.reason not in row["reason"]:
             problems.append(f"{case.name}: reason lacks {case.reason!r}: {row['reason']!r}")
         elif row["kind"] in ("unclear", "unmatched", "rejected") and not row["reason"]:
@@ -158,12 +164,14 @@ def test_never_matched_to_the_wrong_invitee(polled: Polled) -> None:
         row = rows[case.message_id]
         assert row["invitee"] in (None, case.invitee), case.name
         if row["answer_row"] is not None:
-            assert row["answer_row"]["invitee"] == case.invitee, case.name
+            assert row["answer_row"].invitee == case.invitee, case.name
     with polled.state() as state:
-        spoofed = state.conn.execute(
-            "SELECT COUNT(*) FROM answers a JOIN inbox_messages m ON a.message = m.id "
-            "WHERE m.message_id LIKE 'spoof-%' OR m.message_id LIKE 'forward-%'"
-        ).fetchone()[0]
+        ids = {m.id: m.message_id or "" for m in inbox_messages(state)}
+        spoofed = sum(
+            1
+            for a in all_answers(state)
+            if a.message in ids and ids[a.message].startswith(("spoof-", "forward-"))
+        )
     assert spoofed == 0
 
 
@@ -185,9 +193,7 @@ def test_summary_counts_each_message_once(polled: Polled) -> None:
         == first.new
     )
     with polled.state() as state:
-        assert state.conn.execute("SELECT COUNT(*) FROM inbox_messages").fetchone()[0] == len(
-            polled.cases
-        )
+        assert count_inbox_messages(state) == len(polled.cases)
 
 
 def test_second_poll_fetches_nothing(polled: Polled) -> None:
@@ -212,18 +218,16 @@ def test_messages_are_moved_to_their_folders_and_nothing_is_lost(polled: Polled)
 
 def test_later_answer_replaces_earlier_one_with_history(polled: Polled) -> None:
     with polled.state() as state:
-        assert latest_answers(state)["27"]["answer"] == "absage"
-        history = state.conn.execute(
-            "SELECT answer FROM answers WHERE invitee = '27' ORDER BY id"
-        ).fetchall()
-    assert [r[0] for r in history] == ["zusage", "absage"]
+        assert latest_answers(state)["27"].answer == "absage"
+        history = answers_of(state, "27")
+    assert [a.answer for a in history] == ["zusage", "absage"]
 
 
 def test_bounce_records_undeliverable_with_the_diagnostic(polled: Polled) -> None:
     with polled.state() as state:
         answer = latest_answers(state)["36"]
-    assert answer["answer"] == "unzustellbar"
-    assert "550 5.1.1" in answer["note"]
+    assert answer.answer == "unzustellbar"
+    assert "550 5.1.1" in answer.note
 
 
 def test_autoreplies_are_logged_never_counted(polled: Polled) -> None:
@@ -236,7 +240,7 @@ def test_autoreplies_are_logged_never_counted(polled: Polled) -> None:
 
 def test_audit_has_no_message_bodies(polled: Polled) -> None:
     with polled.state() as state:
-        details = " ".join(r["detail"] for r in state.audit_log())
+        details = " ".join(r.detail for r in audit_log(state))
     assert "Vielleicht komme ich" not in details
     assert "zu zweit" not in details
 
@@ -283,8 +287,8 @@ def test_uidvalidity_change_counts_nothing_twice(small, dovecot: DovecotServer) 
     assert again.new == 0 and again.duplicates == 5
     assert any("UIDVALIDITY" in w for w in again.warnings)
     with campaign.open_state() as state:
-        assert state.conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 4  # 3 + pruefen
-        assert state.conn.execute("SELECT COUNT(*) FROM inbox_messages").fetchone()[0] == 5
+        assert len(all_answers(state)) == 4  # 3 + pruefen
+        assert count_inbox_messages(state) == 5
     assert message_ids(account, "RSVP") == []
 
 
@@ -295,14 +299,14 @@ def test_crash_between_recording_and_answer_is_healed(small, dovecot: DovecotSer
     raw = corpus.reply("crash", "3", "Wir kommen zu dritt.")
     dovecot.deliver(account.address, raw, folder="RSVP")
     poll(campaign)
-    with campaign.open_state() as state, state.transaction() as conn:
-        conn.execute("DELETE FROM answers")  # as if the process died before record_answer
+    with campaign.open_state() as state:
+        forget_answers(state)  # as if the process died before record_answer
     dovecot.deliver(account.address, raw, folder="RSVP")  # as if the move never happened
     healed = poll(campaign)
     assert (healed.new, healed.duplicates) == (0, 1)
     with campaign.open_state() as state:
-        rows = state.conn.execute("SELECT answer, persons FROM answers").fetchall()
-    assert [tuple(r) for r in rows] == [("zusage", 3)]
+        rows = [(a.answer, a.persons) for a in all_answers(state)]
+    assert rows == [("zusage", 3)]
     assert message_ids(account, "RSVP") == []
 
 
@@ -315,7 +319,7 @@ def test_thank_you_after_zusage_keeps_the_zusage(small, dovecot: DovecotServer) 
     summary = poll(campaign)
     assert (summary.answers, summary.unclear) == (1, 1)
     with campaign.open_state() as state:
-        assert latest_answers(state)["2"]["answer"] == "zusage"
+        assert latest_answers(state)["2"].answer == "zusage"
 
 
 def test_bounce_after_zusage_goes_to_review_and_keeps_the_zusage(
@@ -330,14 +334,15 @@ def test_bounce_after_zusage_goes_to_review_and_keeps_the_zusage(
     summary = poll(campaign)
     assert (summary.answers, summary.bounces, summary.unclear) == (1, 0, 1)
     with campaign.open_state() as state:
-        assert latest_answers(state)["2"]["answer"] == "zusage"
-        row = state.conn.execute(
-            "SELECT kind, invitee, reason FROM inbox_messages WHERE message_id LIKE ?",
-            ("bounce-after-zusage%",),
-        ).fetchone()
-    assert (row["kind"], row["invitee"]) == ("unclear", "2")
-    assert "obwohl bereits eine Antwort vorliegt – bitte prüfen" in row["reason"]
-    assert "550 5.1.1" in row["reason"]
+        assert latest_answers(state)["2"].answer == "zusage"
+        (row,) = [
+            m
+            for m in inbox_messages(state)
+            if (m.message_id or "").startswith("bounce-after-zusage")
+        ]
+    assert (row.kind, row.invitee) == ("unclear", "2")
+    assert "obwohl bereits eine Antwort vorliegt – bitte prüfen" in row.reason
+    assert "550 5.1.1" in row.reason
     assert message_ids(account, REVIEW) == ["bounce-after-zusage@corpus.test"]
 
 
@@ -349,7 +354,7 @@ def test_bounce_without_a_sure_answer_still_records_undeliverable(
     dovecot.deliver(account.address, bounce, folder="RSVP")
     assert poll(campaign).bounces == 1
     with campaign.open_state() as state:
-        assert latest_answers(state)["3"]["answer"] == "unzustellbar"
+        assert latest_answers(state)["3"].answer == "unzustellbar"
 
 
 # -- --watch ----------------------------------------------------------------------------------
@@ -366,7 +371,7 @@ def wait_until(condition, timeout: float = 20.0) -> None:
 
 def answers_count(campaign: Campaign) -> int:
     with campaign.open_state() as state:
-        return state.conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+        return len(all_answers(state))
 
 
 def test_watch_uses_idle_and_survives_a_server_restart(small, dovecot: DovecotServer) -> None:

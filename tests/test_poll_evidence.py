@@ -26,10 +26,10 @@ from workbooks import example_rows
 
 from invite.campaign import Campaign
 from invite.core.rsvp import status_rows
-from invite.state import latest_answers
 from invite.steps.poll import PollSummary, poll
 from invite.steps.remind import RemindOptions, plan_reminders
 from invite.steps.status import load_facts
+from invite.store import all_invitees, latest_answers
 
 AUTHSERV = "mx.stadt-muenster.test"
 
@@ -70,7 +70,7 @@ class Inbox:
 
     def answers(self) -> dict[str, str]:
         with self.campaign.open_state() as state:
-            return {n: r["answer"] for n, r in latest_answers(state).items()}
+            return {n: r.answer for n, r in latest_answers(state).items()}
 
     def answer_rows(self, number: str) -> list:
         with self.campaign.open_state() as state:
@@ -198,8 +198,8 @@ def test_a_second_poll_counts_nothing_again_and_heals_a_half_recorded_mail(
         imap_env(mp, inbox.account)
         again = poll(inbox.campaign)
     assert again.new == 0
-    assert [r["answer"] for r in inbox.answer_rows("5")] == ["zusage"]
-    assert [r["answer"] for r in inbox.answer_rows("6")] == ["absage"]
+    assert [r.answer for r in inbox.answer_rows("5")] == ["zusage"]
+    assert [r.answer for r in inbox.answer_rows("6")] == ["absage"]
 
 
 def test_open_review_items_stop_reminders_forged_reports_do_not(inbox: Inbox) -> None:
@@ -213,7 +213,7 @@ def test_open_review_items_stop_reminders_forged_reports_do_not(inbox: Inbox) ->
     assert rows["10"].status == "prüfen"
     assert rows["1"].status == rows["2"].status == rows["4"].status == "offen"
     with inbox.campaign.open_state() as state:
-        invitees = state.invitees()
+        invitees = all_invitees(state)
         plan = plan_reminders(state, invitees, RemindOptions(dry_run=True))
     reminded = {inv.number for inv in plan.to_send}
     assert reminded == {"1", "2", "4", "8"}  # nothing about them is proven

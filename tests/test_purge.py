@@ -19,11 +19,22 @@ from statuskit import make_campaign, seed
 
 from invite.campaign import Campaign
 from invite.errors import InviteError
-from invite.state import State
 from invite.steps.participants import write_participant_list
 from invite.steps.purge import PurgePlan, plan_lines, run_purge
 from invite.steps.record import record_manual
 from invite.steps.status import write_status
+from invite.store import (
+    PERSONAL_DATA,
+    PERSONAL_TABLES,
+    Store,
+    add_audit,
+    all_answers,
+    all_invitees,
+    audit_log,
+    count_inbox_messages,
+    personal_row_counts,
+    personal_values,
+)
 
 AFTER = dt.datetime(2019, 2, 1, 9, 0)
 PERSONAL = [  # from contacts.xlsx.example and the seeded answers and messages
@@ -70,10 +81,14 @@ def campaign(tmp_path: Path) -> Campaign:
     seed(campaign)
     record_manual(campaign, "12", "absage", note="Frau Demir ruft an: krank")
     with campaign.open_state() as state:
-        state.audit("send", "Einladung gesendet", "5", "an d.papadopoulos@gg-muenster.example")
-        state.audit("poll", "Antwort erfasst", "1", "Ayşe Yılmaz und Murat Yılmaz kommen")
-        state.audit(
-            "poll", "nicht zugeordnet", None, "Betreff „Gewinnspiel\x07“ von spam@example.com"
+        add_audit(state, "send", "Einladung gesendet", "5", "an d.papadopoulos@gg-muenster.example")
+        add_audit(state, "poll", "Antwort erfasst", "1", "Ayşe Yılmaz und Murat Yılmaz kommen")
+        add_audit(
+            state,
+            "poll",
+            "nicht zugeordnet",
+            None,
+            "Betreff „Gewinnspiel\x07“ von spam@example.com",
         )
     return campaign
 
@@ -89,47 +104,36 @@ def database_bytes(campaign: Campaign) -> bytes:
 
 def test_purge_deletes_personal_data_and_keeps_counts_and_history(campaign: Campaign) -> None:
     files = generated(campaign)
-    with State.open(campaign.paths.data) as state:
-        audit_before = len(state.audit_log())
-        answers_before = state.conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+    with Store.open(campaign.paths.data) as state:
+        audit_before = len(audit_log(state))
+        answers_before = len(all_answers(state))
+        before = personal_values(state)
+        rows_before = personal_row_counts(state)
+    # the fixture holds personal data in every table the declaration names
+    for table, columns in PERSONAL_DATA.items():
+        assert any(before[table][c] - {blank, ""} for c, blank in columns.items()), table
+    assert any(rows_before[table] for table in PERSONAL_TABLES)
 
     result = run_purge(campaign, force=False, confirm=yes, now_local=AFTER)
 
     assert result.deleted_files == len(files)
     assert not any(f.exists() for f in files)
-    with State.open(campaign.paths.data) as state:
-        conn = state.conn
-        people = conn.execute(
-            "SELECT first_name || last_name || organisation || street || postcode || city || email "
-            "FROM invitees"
-        ).fetchall()
-        assert len(people) == 25 and all(p[0] == "" for p in people)
-        assert conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == answers_before
-        assert (
-            conn.execute("SELECT COUNT(*) FROM deliveries WHERE recipient != ''").fetchone()[0] == 0
-        )
-        assert (
-            conn.execute(
-                "SELECT COUNT(*) FROM inbox_messages WHERE sender != '' OR subject != ''"
-            ).fetchone()[0]
-            == 0
-        )
-        assert conn.execute("SELECT COUNT(*) FROM inbox_messages").fetchone()[0] == 6
-        assert (
-            conn.execute(
-                "SELECT COUNT(*) FROM answers WHERE note != '' OR participants != ''"
-            ).fetchone()[0]
-            == 0
-        )
-        summary = json.loads(
-            conn.execute("SELECT value FROM meta WHERE key = 'purge_summary'").fetchone()[0]
-        )
-        audit = state.audit_log()
+    with Store.open(campaign.paths.data) as state:
+        after = personal_values(state)
+        for table, columns in PERSONAL_DATA.items():
+            for column, blank in columns.items():
+                assert after[table][column] == {blank}, f"{table}.{column} kept personal data"
+        assert personal_row_counts(state) == dict.fromkeys(PERSONAL_TABLES, 0)
+        assert len(all_invitees(state, include_removed=True)) == 25
+        assert len(all_answers(state)) == answers_before
+        assert count_inbox_messages(state) == 6
+        summary = json.loads(state.meta("purge_summary") or "")
+        audit = audit_log(state)
     assert summary["invitees"] == 25 and summary["status"]["zugesagt"] == 2
     assert summary["status"]["abgesagt"] == 2 and summary["persons_confirmed"] == 3
     assert len(audit) == audit_before + 1
-    assert audit[-1]["action"] == "Personenbezogene Daten gelöscht"
-    details = "\n".join(a["detail"] for a in audit)
+    assert audit[-1].action == "Personenbezogene Daten gelöscht"
+    details = "\n".join(a.detail for a in audit)
     assert "an [gelöscht]" in details and "[gelöscht] und [gelöscht] kommen" in details
     assert "zusage über formular, 2 Personen" in details  # what was done stays readable
     raw = database_bytes(campaign)

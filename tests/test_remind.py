@@ -14,9 +14,9 @@ from workbooks import example_rows, write_contacts
 
 from invite.campaign import Campaign
 from invite.errors import InviteError
-from invite.state import State, deliveries, record_answer
 from invite.steps.remind import RemindOptions, run_remind
 from invite.steps.send import SendOptions, run_send
+from invite.store import Store, all_invitees, deliveries, record_answer
 
 BEFORE_DEADLINE = dt.date(2019, 1, 20)
 FAST_RETRY = (0.05, 0.1)
@@ -32,7 +32,7 @@ def remind(campaign: Campaign, today: dt.date = BEFORE_DEADLINE, **options: obje
 
 
 def answer(campaign: Campaign, number: str, what: str) -> None:
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         record_answer(state, number, what, source="manuell", command="test")
 
 
@@ -69,8 +69,8 @@ def test_reminds_exactly_the_open_email_invitees_once(
     assert reminder_recipients(smtp_server) == Counter(
         {"gast4@example.org": 1, "gast5@example.org": 1, "gast6@example.org": 1}
     )
-    with State.open(invited.paths.data) as state:
-        by_number = {inv.number: inv for inv in state.invitees()}
+    with Store.open(invited.paths.data) as state:
+        by_number = {inv.number: inv for inv in all_invitees(state)}
         rows = deliveries(state, "reminder")
     assert {(r.invitee, r.round, r.state) for r in rows} == {
         ("4", 1, "sent"),
@@ -99,7 +99,7 @@ def test_again_starts_a_second_round_only_for_the_still_open(
     smtp_server.clear()
     second = remind(invited, again=True)
     assert sorted(i.number for i in second.delivery.sent) == ["1", "2", "3", "5", "6"]
-    with State.open(invited.paths.data) as state:
+    with Store.open(invited.paths.data) as state:
         rounds = Counter(r.round for r in deliveries(state, "reminder"))
     assert rounds == Counter({1: 6, 2: 5})
 
@@ -140,7 +140,7 @@ def test_dry_run_previews_and_records_nothing(invited: Campaign, smtp_server: Sm
         sorted(p.name for p in (invited.paths.outbox / "new").iterdir())[0] == "0001-reminder.eml"
     )
     assert smtp_server.messages == []
-    with State.open(invited.paths.data) as state:
+    with Store.open(invited.paths.data) as state:
         assert deliveries(state, "reminder") == []
 
 
@@ -149,8 +149,8 @@ def test_postal_invitees_with_a_printed_letter_are_counted_for_reminder_letters(
 ) -> None:
     from invite.paper.production import make_print_batch
 
-    with State.open(invited.paths.data) as state:
-        postal = [inv for inv in state.invitees() if not inv.wants_email]
+    with Store.open(invited.paths.data) as state:
+        postal = [inv for inv in all_invitees(state) if not inv.wants_email]
         make_print_batch(invited, state, postal)
     result = remind(invited, dry_run=True)
     assert [i.number for i in result.plan.post_open] == ["7"]
@@ -167,8 +167,8 @@ def test_both_channel_invitee_whose_email_failed_gets_a_reminder_letter(
     rows[1]["Versand"] = "beides"
     campaign = make_campaign(tmp_path, rows)
     assert [i.number for i, _ in run_send(campaign, SendOptions()).delivery.failed] == ["2"]
-    with State.open(campaign.paths.data) as state:
-        make_print_batch(campaign, state, [i for i in state.invitees() if i.wants_post])
+    with Store.open(campaign.paths.data) as state:
+        make_print_batch(campaign, state, [i for i in all_invitees(state) if i.wants_post])
     smtp_server.clear()
     result = remind(campaign)
     assert [i.number for i in result.plan.post_open] == ["2"] and result.letters

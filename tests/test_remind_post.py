@@ -22,10 +22,10 @@ from workbooks import example_rows
 from invite.campaign import Campaign
 from invite.core.codes import format_code
 from invite.paper.production import make_print_batch
-from invite.state import State, deliveries, record_answer
 from invite.steps.remind import RemindOptions, run_remind
 from invite.steps.send import SendOptions, run_send
 from invite.steps.status import write_status
+from invite.store import Store, all_invitees, deliveries, lookup_invitee, record_answer
 
 TODAY = dt.date(2019, 1, 20)  # before the deadline (27.1.2019); the reminder letters' date
 RETURN_LINE = "Stadt Münster · 48127 Münster"  # opens every letter of a batch
@@ -41,13 +41,13 @@ def remind(campaign: Campaign, **options: object):
 
 
 def answer(campaign: Campaign, number: str, what: str) -> None:
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         record_answer(state, number, what, source="manuell", command="test")
 
 
 def reminder_batches(campaign: Campaign) -> list[tuple[str, list[str]]]:
     """(file, Nr. of its invitees) per recorded reminder print batch, oldest first."""
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         batches = state.conn.execute(
             "SELECT id, file FROM print_batches WHERE kind = 'reminder' ORDER BY id"
         ).fetchall()
@@ -86,8 +86,8 @@ def mixed(
         "2",
         "6",
     ]
-    with State.open(campaign.paths.data) as state:
-        printed = [inv for inv in state.invitees() if inv.wants_post and inv.number != "7"]
+    with Store.open(campaign.paths.data) as state:
+        printed = [inv for inv in all_invitees(state) if inv.wants_post and inv.number != "7"]
         make_print_batch(campaign, state, printed)
     smtp_server.clear()
     return campaign
@@ -120,8 +120,8 @@ def test_reminder_letters_name_each_invitee_with_code_and_reminder_wording(
 ) -> None:
     letters = remind(mixed).letters
     assert letters is not None
-    with State.open(mixed.paths.data) as state:
-        postal = [state.invitee(n) for n in ("3", "4", "5")]
+    with Store.open(mixed.paths.data) as state:
+        postal = [lookup_invitee(state, n) for n in ("3", "4", "5")]
     reader = PdfReader(letters)
     pages = [text_of(page) for page in reader.pages]
     starts = [i for i, text in enumerate(pages) if RETURN_LINE in text]
@@ -164,7 +164,7 @@ def test_again_prints_a_new_round_for_those_still_open(mixed: Campaign) -> None:
     assert second.letters is not None and second.letters != first
     assert [i.number for i in second.plan.post_open] == ["3", "4"]
     assert [nrs for _, nrs in reminder_batches(mixed)] == [["3", "4", "5"], ["3", "4"]]
-    with State.open(mixed.paths.data) as state:
+    with Store.open(mixed.paths.data) as state:
         rounds = sorted((r.invitee, r.round) for r in deliveries(state, "reminder"))
     assert rounds == [("1", 1), ("1", 2), ("2", 1), ("2", 2), ("6", 1), ("6", 2)]
 

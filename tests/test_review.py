@@ -21,9 +21,9 @@ from mailservers import DovecotServer, ImapAccount, free_port
 from sendkit import imap_env, make_campaign
 
 from invite.campaign import Campaign
-from invite.state import latest_answers
 from invite.steps import review
 from invite.steps.poll import connect, poll
+from invite.store import audit_log, latest_answers
 
 MATCHED, REVIEW = "Anmeldungen.zugeordnet", "Anmeldungen.prüfen"  # Dovecot's separator is "."
 
@@ -185,12 +185,12 @@ def test_pruefen_settles_items_in_a_terminal_and_moves_the_mails(queue: Setup) -
 
     with campaign.open_state() as state:
         answers = latest_answers(state)
-        assert (answers["4"]["answer"], answers["4"]["persons"], answers["4"]["source"]) == (
+        assert (answers["4"].answer, answers["4"].persons, answers["4"].source) == (
             "zusage",
             2,
             "manuell",
         )
-        assert (answers["5"]["answer"], answers["5"]["source"]) == ("absage", "manuell")
+        assert (answers["5"].answer, answers["5"].source) == ("absage", "manuell")
         decisions = state.conn.execute(
             "SELECT decision, invitee, source FROM review_decisions ORDER BY id"
         ).fetchall()
@@ -198,7 +198,7 @@ def test_pruefen_settles_items_in_a_terminal_and_moves_the_mails(queue: Setup) -
             ("zusage", "4", "manuell"),
             ("absage", "5", "manuell"),
         ]
-        audit = [r["action"] for r in state.audit_log() if r["command"] == "pruefen"]
+        audit = [r.action for r in audit_log(state) if r.command == "pruefen"]
         assert audit.count("Prüfung entschieden") == 2 and "Nachricht verschoben" in audit
         assert not review.load_queue(state, review.ZoneInfo("Europe/Berlin"))
     assert ids_in(account, REVIEW) == set()
@@ -222,7 +222,7 @@ def test_pruefen_keine_antwort_leaves_the_invitee_open_and_finds_the_mail_after_
         client.append(REVIEW, stranger(corpus))
         assert client.folder_status(REVIEW, ["UIDVALIDITY"])[b"UIDVALIDITY"] != before
     with campaign.open_state() as state:
-        assert latest_answers(state)["4"]["answer"] == "pruefen"
+        assert latest_answers(state)["4"].answer == "pruefen"
     term = Terminal(["pruefen", *queue.args], env)
     term.expect("[b] beenden")
     term.key("k")
@@ -268,7 +268,7 @@ def test_decision_stands_when_the_server_is_away_and_the_next_poll_moves_the_mai
     assert term.finish() == 0, term.seen
     assert "nicht verschoben werden" in term.seen and "invite poll" in term.seen
     with campaign.open_state() as state:
-        assert latest_answers(state)["4"]["answer"] == "zusage"
+        assert latest_answers(state)["4"].answer == "zusage"
     assert "r4@corpus.test" in ids_in(account, REVIEW)
     poll(campaign)
     assert ids_in(account, REVIEW) == {"r9@corpus.test"}
@@ -374,9 +374,9 @@ def test_a_decision_typed_into_the_workbook_is_taken_in_and_moved_by_the_next_po
     assert "beim nächsten „invite poll“" in taken.out
     with campaign.open_state() as state:
         answers = latest_answers(state)
-        assert (answers["4"]["answer"], answers["4"]["persons"]) == ("zusage", 2)
-        assert (answers["5"]["answer"], answers["5"]["source"]) == ("absage", "tabelle")
-        assert answers["4"]["source"] == "tabelle"
+        assert (answers["4"].answer, answers["4"].persons) == ("zusage", 2)
+        assert (answers["5"].answer, answers["5"].source) == ("absage", "tabelle")
+        assert answers["4"].source == "tabelle"
         assert not review.load_queue(state, review.ZoneInfo("Europe/Berlin"))
     assert {"r4@corpus.test", "r9@corpus.test"} <= ids_in(account, REVIEW)  # not moved yet
 
@@ -404,7 +404,7 @@ def test_an_unclear_decision_word_is_refused_and_nothing_changes(queue: Setup) -
     assert "nichts übernommen und nichts überschrieben" in refused.err
     assert path.read_bytes() == before
     with campaign.open_state() as state:
-        assert latest_answers(state)["4"]["answer"] == "pruefen"
+        assert latest_answers(state)["4"].answer == "pruefen"
         assert "5" not in latest_answers(state)
         assert len(review.load_queue(state, review.ZoneInfo("Europe/Berlin"))) == 2
 

@@ -25,8 +25,8 @@ from workbooks import example_rows
 from invite.campaign import Campaign
 from invite.errors import InviteError
 from invite.mail.delivery import DeliveryResult
-from invite.state import State, deliveries, record_answer
 from invite.steps.send import SendOptions, run_send, send_confirmations
+from invite.store import Store, all_invitees, deliveries, record_answer
 
 FAST_RETRY = (0.05, 0.1, 0.2)
 
@@ -36,7 +36,7 @@ def send(campaign: Campaign, **options: object) -> object:
 
 
 def ledger(campaign: Campaign) -> dict[str, str]:
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         return {d.invitee: d.state for d in deliveries(state, "invitation")}
 
 
@@ -65,8 +65,8 @@ def test_bundled_example_dry_run_then_real_run_then_nothing(
     assert "nur per Post" in real.out
     messages = smtp_server.messages
     assert len(messages) == 22 and all(m.tls and m.auth_user == "invite" for m in messages)
-    with State.open(tmp_path / "d") as state:
-        by_number = {inv.number: inv for inv in state.invitees()}
+    with Store.open(tmp_path / "d") as state:
+        by_number = {inv.number: inv for inv in all_invitees(state)}
         rows = deliveries(state, "invitation")
     assert {r.state for r in rows} == {"sent"} and len(rows) == 22
     by_message_id = {r.message_id: r for r in rows}
@@ -135,7 +135,7 @@ def test_a_corrected_address_gets_the_invitation_once_more_and_only_there(
         {"gast1@example.org": 1, "gast2@example.org": 1, "gast3@example.org": 1,
          "gast2.neu@example.org": 1}
     )  # fmt: skip
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         rows_2 = [(d.round, d.recipient, d.state) for d in deliveries(state, "invitation")]
     assert rows_2[-1] == (2, "gast2.neu@example.org", "sent")
     third = send(campaign)
@@ -247,7 +247,7 @@ def test_connection_dropped_mid_message_is_unknown_and_never_resent_silently(
     assert [i.number for i in resent.delivery.sent] == ["3"]
     assert ledger(campaign)["3"] == "sent"
     # The resend carries the same Message-ID, so the recipient's client can tell it is one mail.
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         (row,) = [d for d in deliveries(state, "invitation") if d.invitee == "3"]
     assert smtp_server.messages[-1].message["Message-ID"] == row.message_id
 
@@ -437,7 +437,7 @@ def test_copies_go_to_the_sent_folder(
     imap_env(monkeypatch, imap_account)
     campaign = make_campaign(tmp_path, 3, save_copy_to_sent=True)
     assert len(send(campaign).delivery.sent) == 3
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         stored = {d.message_id for d in deliveries(state, "invitation")}
     assert set(sent_folder_ids(imap_account)) == stored
 
@@ -454,7 +454,7 @@ def test_unclear_invitation_found_in_sent_folder_counts_as_sent(
     campaign = make_campaign(tmp_path, 3, save_copy_to_sent=True)
     assert len(send(campaign).delivery.sent) == 3
     # The state a crash right after the server's 250 leaves behind.
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         state.conn.execute("UPDATE deliveries SET state = 'sending' WHERE invitee = '2'")
     result = send(campaign, resend_unknown=True)
     assert [i.number for i in result.plan.resolved] == ["2"]
@@ -526,7 +526,7 @@ def test_confirmation_once_per_zusage_with_calendar_entry(
     campaign = make_campaign(tmp_path, 4, send_confirmation=True)
     send(campaign)
     smtp_server.clear()
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         record_answer(state, "1", "zusage", source="code", command="poll", persons=2)
         record_answer(state, "2", "absage", source="code", command="poll")
         first = send_confirmations(campaign, state)
@@ -555,7 +555,7 @@ def test_confirmation_threads_to_the_answer_stored_without_brackets(
     campaign = make_campaign(tmp_path, 1, send_confirmation=True)
     send(campaign)
     smtp_server.clear()
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         with state.transaction() as conn:
             message = conn.execute(
                 "INSERT INTO inbox_messages (content_hash, message_id, folder, kind, invitee, "
@@ -573,7 +573,7 @@ def test_no_confirmations_unless_the_settings_ask_for_them(
 ) -> None:
     smtp_env(monkeypatch, smtp_server, test_certs.cafile)
     campaign = make_campaign(tmp_path, 2)
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         campaign.sync(state, "test")
         record_answer(state, "1", "zusage", source="code", command="poll")
         assert send_confirmations(campaign, state) == DeliveryResult()
@@ -587,7 +587,7 @@ def test_confirmations_with_the_server_down_report_instead_of_raising(
     campaign = make_campaign(tmp_path, 2, send_confirmation=True)
     send(campaign)
     smtp_server.stop()
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         record_answer(state, "1", "zusage", source="code", command="poll")
         down = send_confirmations(campaign, state)
         assert down.stopped and "nicht erreichbar" in down.stopped and not down.sent

@@ -16,9 +16,9 @@ from statuskit import EXPECTED_STATUS, INJECTION, REPO, make_campaign, seed
 
 from invite.campaign import Campaign
 from invite.errors import InviteError
-from invite.state import State, latest_answers, record_answer
 from invite.steps.record import record_manual
 from invite.steps.status import write_status
+from invite.store import AnswerRecord, Store, latest_answers, record_answer
 
 TODAY = dt.date(2019, 1, 20)
 
@@ -51,8 +51,8 @@ def edit(path: Path, changes: dict[tuple[str, str], object]) -> None:
     wb.save(path)
 
 
-def answers(campaign: Campaign) -> dict[str, object]:
-    with State.open(campaign.paths.data) as state:
+def answers(campaign: Campaign) -> dict[str, AnswerRecord]:
+    with Store.open(campaign.paths.data) as state:
         return latest_answers(state)
 
 
@@ -214,15 +214,13 @@ def test_staff_edits_are_taken_in_as_answers_from_the_table(campaign: Campaign) 
     assert set(taken) == {"1", "3", "6", "12"}
     assert "Status „offen“ → „zugesagt“" in taken["3"].changes
     latest = answers(campaign)
-    assert (latest["3"]["answer"], latest["3"]["persons"], latest["3"]["source"]) == (
+    assert (latest["3"].answer, latest["3"].persons, latest["3"].source) == (
         "zusage",
         3,
         "tabelle",
     )
-    assert latest["6"]["answer"] == "absage" and latest["6"]["source"] == "tabelle"
-    assert (
-        latest["1"]["persons"] == 4 and latest["1"]["participants"] == "Ayşe Yılmaz, Murat Yılmaz"
-    )
+    assert latest["6"].answer == "absage" and latest["6"].source == "tabelle"
+    assert latest["1"].persons == 4 and latest["1"].participants == "Ayşe Yılmaz, Murat Yılmaz"
     assert "12" not in latest  # a note is not an answer
     rows = rows_by_number(result.path)
     assert rows["3"]["Status"].value == "zugesagt" and rows["3"]["Personen"].value == 3
@@ -239,7 +237,7 @@ def test_untouched_rows_with_nfd_names_or_outer_spaces_are_no_edits(campaign: Ca
     umlauts or a note ending in a space must not come back as a staff edit."""
     nfd = unicodedata.normalize("NFD", "Jürgen Müller; Zoë Weiß")
     assert nfd != unicodedata.normalize("NFC", nfd)
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         record_answer(
             state,
             "3",
@@ -259,7 +257,7 @@ def test_untouched_rows_with_nfd_names_or_outer_spaces_are_no_edits(campaign: Ca
     # The re-saved file is kept as a copy (its bytes changed); nothing counts as edited.
     assert [n for n in again.notices if "bleibt als" not in n] == []
     latest = answers(campaign)["3"]
-    assert (latest["source"], latest["participants"]) == ("antwort", nfd)
+    assert (latest.source, latest.participants) == ("antwort", nfd)
 
 
 def test_an_edit_that_cannot_be_understood_is_refused_and_nothing_is_lost(
@@ -304,7 +302,7 @@ def test_edit_of_a_row_that_changed_meanwhile_is_a_conflict(campaign: Campaign) 
     record_manual(campaign, "3", "absage", note="per Fax")  # came in after the file was written
     with pytest.raises(InviteError, match="inzwischen hat sich auch die Rückmeldung geändert"):
         write_status(campaign, today=TODAY)
-    assert answers(campaign)["3"]["answer"] == "absage"
+    assert answers(campaign)["3"].answer == "absage"
 
 
 def test_typing_what_was_already_recorded_is_no_conflict(campaign: Campaign) -> None:

@@ -21,6 +21,7 @@ import time
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import astuple
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -34,9 +35,9 @@ from sendkit import REPO, copy_campaign, imap_env, make_campaign, smtp_env
 from invite.campaign import Campaign
 from invite.core.codes import ALPHABET, CODE_LENGTH, format_code
 from invite.mail.mailparse import parse_mail
-from invite.state import DB_FILE, State, deliveries
 from invite.steps.poll import assess, directory_of, poll
 from invite.steps.send import SendOptions, run_send
+from invite.store import DB_FILE, Store, all_invitees, audit_log, deliveries, lookup_invitee
 
 # -- helpers -----------------------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ def recipients(server: SmtpServer) -> Counter[str]:
 
 
 def ledger(campaign: Campaign, kind: str = "invitation") -> dict[str, str]:
-    with State.open(campaign.paths.data) as state:
+    with Store.open(campaign.paths.data) as state:
         return {d.invitee: d.state for d in deliveries(state, kind)}
 
 
@@ -507,7 +508,7 @@ def test_passwords_appear_in_no_output_and_no_file(
         results.append(run_invite("send", "--yes", *args, env=env))
         assert results[-1].code == 0 and "Gesendet: 4" in results[-1].out, results[-1].text
         with campaign.open_state() as state:
-            codes = {inv.number: inv.code for inv in state.invitees()}
+            codes = {inv.number: inv.code for inv in all_invitees(state)}
         for nr in ("1", "2"):
             imap_server.deliver(
                 account.address,
@@ -604,7 +605,7 @@ def test_no_message_body_in_the_audit_log_and_at_most_a_quoted_sentence_for_revi
     assert (summary.new, summary.answers, summary.unclear) == (4, 3, 1)
 
     with campaign.open_state() as state:
-        audit = [" ".join(str(v) for v in tuple(r)) for r in state.audit_log()]
+        audit = [" ".join(str(v) for v in astuple(r)) for r in audit_log(state)]
         inbox = state.conn.execute(
             "SELECT reason, evidence, subject FROM inbox_messages"
         ).fetchall()
@@ -729,7 +730,7 @@ def test_every_step_talks_only_to_the_configured_smtp_and_imap_servers(
     run("letters")
     run("send", "--yes")
     with campaign.open_state() as state:
-        code = state.invitee("1").code  # type: ignore[union-attr]
+        code = lookup_invitee(state, "1").code  # type: ignore[union-attr]
     dovecot.deliver(account.address, one_click_from_stranger(code).replace(b"angreifer@example.net", b"gast1@example.org"))  # fmt: skip
     run("poll")
     run("record", "2", "absage")

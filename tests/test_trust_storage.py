@@ -15,7 +15,7 @@ import pytest
 
 from invite.core.contacts import Invitee
 from invite.errors import ConfigError, InviteError
-from invite.state import DB_FILE, State, exclusive
+from invite.store import DB_FILE, Store, all_invitees, exclusive, sync_invitees
 from invite.templates import Templates
 
 IS_ROOT = os.geteuid() == 0
@@ -50,29 +50,29 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 def test_data_folder_and_database_are_private(tmp_path: Path) -> None:
     data = tmp_path / "daten"
-    with State.open(data) as state:
-        state.sync_invitees(invitees(2), "test")
+    with Store.open(data) as state:
+        sync_invitees(state, invitees(2), "test")
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert stat.S_IMODE((data / DB_FILE).stat().st_mode) == 0o600
 
 
 def test_disk_full_keeps_committed_state(small_disk: Path) -> None:
     data = small_disk / "daten"
-    with State.open(data) as state:
-        state.sync_invitees(invitees(3), "test")
-        before = [i.code for i in state.invitees()]
+    with Store.open(data) as state:
+        sync_invitees(state, invitees(3), "test")
+        before = [i.code for i in all_invitees(state)]
         with pytest.raises(sqlite3.OperationalError, match="full"):
             for chunk in range(100):  # grow until the 200 KB disk is full
-                state.sync_invitees(invitees(3) + invitees(200, start=10 + chunk * 200), "test")
-    with State.open(data) as state:
+                sync_invitees(state, invitees(3) + invitees(200, start=10 + chunk * 200), "test")
+    with Store.open(data) as state:
         assert state.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert [i.code for i in state.invitees()][:3] == before
+        assert [i.code for i in all_invitees(state)][:3] == before
 
 
 def test_read_only_data_folder_is_a_clear_error(tmp_path: Path) -> None:
     data = tmp_path / "daten"
-    with State.open(data) as state:
-        state.sync_invitees(invitees(2), "test")
+    with Store.open(data) as state:
+        sync_invitees(state, invitees(2), "test")
     if IS_ROOT:  # root ignores permission bits: make the folder truly read-only
         subprocess.run(["mount", "--bind", str(data), str(data)], check=True)
         subprocess.run(["mount", "-o", "remount,bind,ro", str(data)], check=True)
@@ -81,9 +81,9 @@ def test_read_only_data_folder_is_a_clear_error(tmp_path: Path) -> None:
     try:
         with (
             pytest.raises((InviteError, sqlite3.OperationalError)) as info,
-            State.open(data) as state,
+            Store.open(data) as state,
         ):
-            state.sync_invitees(invitees(3), "test")
+            sync_invitees(state, invitees(3), "test")
         if isinstance(info.value, InviteError):
             assert "schreibgeschützt" in str(info.value) or "Zugriff" in str(info.value)
     finally:
@@ -91,8 +91,8 @@ def test_read_only_data_folder_is_a_clear_error(tmp_path: Path) -> None:
             subprocess.run(["umount", str(data)], check=False)
         else:
             data.chmod(0o700)
-    with State.open(data) as state:
-        assert len(state.invitees()) == 2
+    with Store.open(data) as state:
+        assert len(all_invitees(state)) == 2
         assert state.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
@@ -102,7 +102,7 @@ def test_second_user_is_refused_while_first_works(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from invite.state import exclusive\n"
+            "import sys, time; from pathlib import Path; from invite.store import exclusive\n"
             f"with exclusive(Path({str(data)!r}), 'send'):\n"
             "    print('locked', flush=True); time.sleep(30)",
         ],

@@ -16,7 +16,7 @@ from sendkit import imap_env, make_campaign, smtp_env
 from statuskit import make_campaign as make_example_campaign
 
 from invite.campaign import Campaign
-from invite.state import State, latest_answers
+from invite.store import Store, latest_answers
 
 WRITTEN = "Rückmeldeliste geschrieben"  # the audit line each rewrite adds to „Verlauf“
 
@@ -147,8 +147,8 @@ def test_an_open_workbook_is_left_alone_and_the_step_still_succeeds(example: Cam
         assert "Traceback" not in result.text
         assert path.read_bytes() == before
         (path.parent / lock).unlink()
-    with State.open(example.paths.data) as state:
-        assert latest_answers(state)["4"]["answer"] == "absage"  # the step did its work
+    with Store.open(example.paths.data) as state:
+        assert latest_answers(state)["4"].answer == "absage"  # the step did its work
 
     closed = run_invite("status", *cli_args(example))
     assert closed.code == 0, closed.text

@@ -34,10 +34,10 @@ from invite.mail.smtp import (
     server_name,
 )
 from invite.settings import ServerSettings, Settings
-from invite.state import (
+from invite.store import (
     Delivery,
     QueueItem,
-    State,
+    Store,
     exclusive,
     mark_failed,
     mark_requeued,
@@ -50,7 +50,7 @@ from invite.state import (
 
 
 @contextlib.contextmanager
-def sending_batch(campaign: Campaign, command: str) -> Iterator[tuple[State, list[Invitee]]]:
+def sending_batch(campaign: Campaign, command: str) -> Iterator[tuple[Store, list[Invitee]]]:
     """What every sending step starts with: one sender at a time on the data folder, contacts
     synced, and rows a killed process left ``sending`` turned ``unknown`` (never resent
     silently)."""
@@ -192,7 +192,7 @@ class _Pending:
 
 
 def deliver(
-    state: State,
+    state: Store,
     items: Sequence[Outgoing],
     transport: Transport,
     *,
@@ -272,7 +272,7 @@ def deliver(
 
 
 def _deliver_one(
-    state: State,
+    state: Store,
     settings: Settings,
     entry: _Pending,
     connection: SmtpConnection,
@@ -333,7 +333,7 @@ def _deliver_one(
 
 
 def resolve_unknown(
-    state: State, unknown: Sequence[Delivery], transport: Transport, command: str
+    state: Store, unknown: Sequence[Delivery], transport: Transport, command: str
 ) -> tuple[list[Delivery], list[Delivery], str | None]:
     """Look for unknown deliveries' Message-IDs in the Sent folder: found means sent.
 

@@ -42,7 +42,7 @@ from invite.paper.pdf import (
 )
 from invite.paper.window import address_problems
 from invite.settings import Settings
-from invite.state import State, now
+from invite.store import Store, add_print_batch
 from invite.templates import template_context
 
 # Bump when the drawing code changes what a PDF looks like: every file is then rendered anew.
@@ -320,7 +320,7 @@ def render_files(
     return report, changed
 
 
-def ensure_rendered(campaign: Campaign, state: State, invitees: Sequence[Invitee]) -> None:
+def ensure_rendered(campaign: Campaign, state: Store, invitees: Sequence[Invitee]) -> None:
     """Make sure the programme and each invitee's letter and form exist and are current
     (used by send and remind before attaching them)."""
     render_files(campaign, invitees, None)
@@ -442,7 +442,7 @@ def print_batch_pdf(
 
 def make_print_batch(
     campaign: Campaign,
-    state: State,
+    state: Store,
     postal: Sequence[Invitee],
     batch: BatchKind = INVITATIONS,
     *,
@@ -462,23 +462,21 @@ def make_print_batch(
         serial += 1
         path = campaign.paths.print_batches / f"{batch.file_prefix}-{stamp}-{serial}{suffix}.pdf"
     write_atomic(path, print_batch_pdf(campaign, postal, batch, dated, duplex=duplex, made=made))
-    with state.transaction() as conn:
-        cursor = conn.execute(
-            "INSERT INTO print_batches (kind, file, created_at) VALUES (?, ?, ?)",
-            (batch.kind, str(path.resolve()), now()),
-        )
-        batch_id = cursor.lastrowid
-        conn.executemany(
-            "INSERT INTO print_batch_items (batch, invitee) VALUES (?, ?)",
-            [(batch_id, inv.number) for inv in postal],
-        )
-        State._audit(conn, command, batch.audit, None, f"{path.name}, {len(postal)} Briefe")
+    add_print_batch(
+        state,
+        batch.kind,
+        str(path.resolve()),
+        [inv.number for inv in postal],
+        command=command,
+        action=batch.audit,
+        detail=f"{path.name}, {len(postal)} Briefe",
+    )
     return path
 
 
 def make_reminder_batch(
     campaign: Campaign,
-    state: State,
+    state: Store,
     postal: Sequence[Invitee],
     today: dt.date,
     *,

@@ -20,14 +20,14 @@ from invite.paper.production import (
     make_print_batch,
     render_files,
 )
-from invite.state import State
+from invite.store import Store, add_audit, all_invitees, latest_print_batch
 
 COMMAND = "letters"
 
 
 def render_letters(
     campaign: Campaign,
-    state: State,
+    state: Store,
     only: Sequence[str] = (),
     progress: Progress | None = None,
     *,
@@ -35,7 +35,7 @@ def render_letters(
 ) -> LettersReport:
     """Render everything for the selected invitees, then the print batch for postal ones
     (``duplex=False``: for a printer that prints one side only)."""
-    invitees = select_only(state.invitees(), only)
+    invitees = select_only(all_invitees(state), only)
     report, changed = render_files(campaign, invitees, progress)
     postal = [inv for inv in invitees if inv.wants_post]
     if postal:
@@ -46,7 +46,8 @@ def render_letters(
         else:
             report.print_batch = make_print_batch(campaign, state, postal, duplex=duplex)
             report.print_batch_new = True
-    state.audit(
+    add_audit(
+        state,
         COMMAND,
         "PDFs erzeugt",
         detail=f"{report.letters_written} Briefe, {report.forms_written} Formulare, "
@@ -55,20 +56,12 @@ def render_letters(
     return report
 
 
-def _latest_batch(state: State, postal: Sequence[Invitee], duplex: bool) -> Path | None:
+def _latest_batch(state: Store, postal: Sequence[Invitee], duplex: bool) -> Path | None:
     """The newest batch file if it exists, already holds exactly these invitees and was made
     for the same kind of printer (one- or double-sided)."""
-    row = state.conn.execute(
-        "SELECT id, file FROM print_batches WHERE kind = 'invitation' ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    if row is None or not Path(row["file"]).is_file():
+    latest = latest_print_batch(state, "invitation")
+    if latest is None or not Path(latest.file).is_file():
         return None
-    if Path(row["file"]).stem.endswith(SIMPLEX_SUFFIX) == duplex:
+    if Path(latest.file).stem.endswith(SIMPLEX_SUFFIX) == duplex:
         return None
-    members = {
-        r[0]
-        for r in state.conn.execute(
-            "SELECT invitee FROM print_batch_items WHERE batch = ?", (row["id"],)
-        )
-    }
-    return Path(row["file"]) if members == {inv.number for inv in postal} else None
+    return Path(latest.file) if set(latest.invitees) == {inv.number for inv in postal} else None

@@ -36,7 +36,7 @@ from invite.paper.pdf import (
     title_paragraph,
 )
 from invite.settings import Settings
-from invite.state import ensure_not_purged, latest_answers
+from invite.store import add_audit, all_invitees, ensure_not_purged, latest_answers
 from invite.templates import event_context
 
 PARTICIPANT_LIST = "Teilnehmerliste.pdf"
@@ -236,19 +236,19 @@ def write_participant_list(
         ensure_not_purged(state)
         answers = latest_answers(state)
         confirmed, waiting = [], 0
-        for inv in state.invitees():
+        for inv in all_invitees(state):
             answer = answers.get(inv.number)
-            if answer is None or answer["answer"] != "zusage":
+            if answer is None or answer.answer != "zusage":
                 continue
-            if answer["waiting_list"]:
+            if answer.waiting_list:
                 waiting += 1
                 continue
-            confirmed.append((inv, answer["persons"], answer["participants"]))
+            confirmed.append((inv, answer.persons, answer.participants))
         fonts.register_fonts(settings.letter.font, settings.letter.font_bold)
         door = door_list(confirmed)
         write_atomic(path, render_door_list(settings, door, now_local))
         # The path is remembered so that `invite purge` finds a list written anywhere (--out).
-        state.audit("teilnehmerliste", LIST_WRITTEN, None, str(path.resolve()))
+        add_audit(state, "teilnehmerliste", LIST_WRITTEN, None, str(path.resolve()))
     return ParticipantListResult(path, door.persons, len(confirmed), waiting, door.to_check)
 
 

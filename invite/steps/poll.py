@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field, replace
@@ -23,11 +22,14 @@ from invite.errors import InviteError
 from invite.mail.imap import ImapConnectionLost, Mailbox
 from invite.mail.mailparse import MAX_MESSAGE_BYTES, Attachment, IncomingMail, parse_mail
 from invite.paper import evidence
-from invite.state import (
+from invite.steps import review
+from invite.store import (
     REVIEW_KINDS,
+    InboxMessage,
     InboxRecord,
-    State,
+    Store,
     add_inbox_message,
+    all_invitees,
     current_answer,
     exclusive,
     folder_position,
@@ -40,7 +42,6 @@ from invite.state import (
     sent_message_ids,
     sent_message_recipients,
 )
-from invite.steps import review
 
 COMMAND = "poll"
 FLUSH_EVERY = 200  # messages between moves (and saved positions) in a long first poll
@@ -353,9 +354,9 @@ def _join(*parts: str) -> str:
     return " ".join(p.strip() for p in parts if p and p.strip())[:1000]
 
 
-def directory_of(state: State, campaign: Campaign) -> matching.Directory:
+def directory_of(state: Store, campaign: Campaign) -> matching.Directory:
     """The matcher's view of the campaign, built once per poll round."""
-    invitees = state.invitees()
+    invitees = all_invitees(state)
     by_email: dict[str, list[str]] = {}
     for inv in invitees:
         if inv.email:
@@ -370,9 +371,9 @@ def directory_of(state: State, campaign: Campaign) -> matching.Directory:
         own_addresses=frozenset(own),
         sent_to=sent_message_recipients(state),
         answer_sources={
-            number: row["source"]
+            number: row.source
             for number, row in latest_answers(state).items()
-            if row["answer"] in ("zusage", "absage")
+            if row.answer in ("zusage", "absage")
         },
         trusted_authserv_id=campaign.settings.imap.trusted_authserv_id,
     )
@@ -381,7 +382,7 @@ def directory_of(state: State, campaign: Campaign) -> matching.Directory:
 # -- applying an outcome to the state ---------------------------------------------------------
 
 
-def _record(state: State, outcome: Outcome, message: int, capacity: int) -> bool:
+def _record(state: Store, outcome: Outcome, message: int, capacity: int) -> bool:
     """Record the answer of ``outcome`` (if it carries one); True if it went on the waiting list.
 
     A message that says nothing about attendance (a thank-you, a question) does not replace
@@ -390,7 +391,7 @@ def _record(state: State, outcome: Outcome, message: int, capacity: int) -> bool
         return False
     if outcome.silent:
         earlier = current_answer(state, outcome.invitee)
-        if earlier is not None and earlier["answer"] in ("zusage", "absage"):
+        if earlier is not None and earlier.answer in ("zusage", "absage"):
             return False
     result = record_answer(
         state,
@@ -429,7 +430,7 @@ class _Round:
     """One pass over the new messages of the RSVP folder."""
 
     def __init__(
-        self, campaign: Campaign, state: State, mailbox: Mailbox, examine: Examine
+        self, campaign: Campaign, state: Store, mailbox: Mailbox, examine: Examine
     ) -> None:
         self.campaign = campaign
         self.state = state
@@ -524,33 +525,33 @@ class _Round:
         first = outcomes[0]
         if first.kind == "bounce" and first.invitee is not None:
             earlier = current_answer(self.state, first.invitee)
-            outcomes = [bounce_after_answer(first, earlier["answer"] if earlier else None)]
+            outcomes = [bounce_after_answer(first, earlier.answer if earlier else None)]
         return outcomes
 
     def _again(
-        self, uid: int, earlier: sqlite3.Row, mail: IncomingMail | None, raw: bytes | None
+        self, uid: int, earlier: InboxMessage, mail: IncomingMail | None, raw: bytes | None
     ) -> None:
         """A message seen before: never counted again; finish what a crash interrupted (an
         answer recorded for none, or only some, of the invitees it settles)."""
         self.summary.duplicates += 1
         if (
             raw is not None
-            and earlier["invitee"]
-            and earlier["kind"] in ("answer", "unclear", "bounce")
-            and not earlier["resolved_at"]  # decided by staff: their decision stands
+            and earlier.invitee
+            and earlier.kind in ("answer", "unclear", "bounce")
+            and not earlier.resolved_at  # decided by staff: their decision stands
         ):
-            done = message_invitees(self.state, earlier["id"])
-            named = set(re.findall(r"Nr\. (\S+?)[ )]", earlier["evidence"] or ""))
-            if earlier["invitee"] not in done or (earlier["kind"] == "answer" and named - done):
+            done = message_invitees(self.state, earlier.id)
+            named = set(re.findall(r"Nr\. (\S+?)[ )]", earlier.evidence or ""))
+            if earlier.invitee not in done or (earlier.kind == "answer" and named - done):
                 outcomes = self._assess(mail or parse_mail(raw))
-                if outcomes[0].invitee == earlier["invitee"]:
+                if outcomes[0].invitee == earlier.invitee:
                     for outcome in outcomes:
                         if outcome.invitee not in done:
-                            self._record(outcome, earlier["id"])
-        kind = earlier["kind"]
-        review = kind in REVIEW_KINDS or (kind == "bounce" and not earlier["invitee"])
-        review = review and not earlier["resolved_at"]  # staff decided it (invite prüfen)
-        self._queue_move(uid, earlier["id"], review)
+                            self._record(outcome, earlier.id)
+        kind = earlier.kind
+        review = kind in REVIEW_KINDS or (kind == "bounce" and not earlier.invitee)
+        review = review and not earlier.resolved_at  # staff decided it (invite prüfen)
+        self._queue_move(uid, earlier.id, review)
 
     def _queue_move(self, uid: int, row: int, review: bool) -> None:
         folder = self.imap.review_folder if review else self.imap.matched_folder
@@ -570,7 +571,7 @@ class _Round:
 
 def poll_round(
     campaign: Campaign,
-    state: State,
+    state: Store,
     mailbox: Mailbox,
     *,
     examine: Examine = evidence.examine,
@@ -638,7 +639,7 @@ def run_once(
     return summary
 
 
-def _confirm(campaign: Campaign, state: State, ask_password: AskPassword | None) -> tuple[int, str]:
+def _confirm(campaign: Campaign, state: Store, ask_password: AskPassword | None) -> tuple[int, str]:
     from invite.steps import send
 
     if not hasattr(send, "send_confirmations"):

@@ -8,7 +8,6 @@ linger in free pages of the file.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import re
@@ -22,8 +21,22 @@ from invite.campaign import Campaign
 from invite.core.plurals import count
 from invite.core.rsvp import CONFIRMED, STATUSES, overview, status_rows
 from invite.errors import EXIT_USAGE, InviteError
-from invite.state import PURGED_KEY, State, exclusive, now
 from invite.steps.participants import LIST_WRITTEN, PARTICIPANT_LIST
+from invite.store import (
+    Store,
+    all_answers,
+    all_invitees,
+    audit_details,
+    compact,
+    count_inbox_messages,
+    count_printed_letters,
+    count_sent,
+    exclusive,
+    inbox_senders_and_subjects,
+    purged_at,
+    scrub_personal_data,
+    workbook_paths,
+)
 
 COMMAND = "purge"
 SUMMARY_KEY = "purge_summary"
@@ -55,7 +68,7 @@ class PurgeResult:
     scrubbed_audit_lines: int
 
 
-def plan_purge(campaign: Campaign, state: State, now_local: dt.datetime) -> PurgePlan:
+def plan_purge(campaign: Campaign, state: Store, now_local: dt.datetime) -> PurgePlan:
     zone = ZoneInfo(campaign.settings.event.timezone)
     from invite.steps.status import load_facts  # the same status rules as the workbook
 
@@ -67,20 +80,16 @@ def plan_purge(campaign: Campaign, state: State, now_local: dt.datetime) -> Purg
         today=now_local.date(),
         review_items=0,
     )
-    conn = state.conn
-    purged = conn.execute("SELECT value FROM meta WHERE key = ?", (PURGED_KEY,)).fetchone()
     return PurgePlan(
         event_end=campaign.settings.event.end,
         too_early=now_local < campaign.settings.event.end,
-        already_purged=purged[0] if purged else None,
+        already_purged=purged_at(state),
         invitees=ov.invitees,
         status_counts=ov.counts,
         persons_confirmed=ov.persons_confirmed,
-        emails_sent=conn.execute("SELECT COUNT(*) FROM deliveries WHERE state = 'sent'").fetchone()[
-            0
-        ],
-        letters_printed=conn.execute("SELECT COUNT(*) FROM print_batch_items").fetchone()[0],
-        messages=conn.execute("SELECT COUNT(*) FROM inbox_messages").fetchone()[0],
+        emails_sent=count_sent(state),
+        letters_printed=count_printed_letters(state),
+        messages=count_inbox_messages(state),
         files=[p for p in _generated_files(campaign, state) if p.exists()],
     )
 
@@ -114,11 +123,11 @@ def run_purge(
             raise InviteError("Abgebrochen. Es wurde nichts gelöscht.")
         scrubbed = _scrub_database(state, plan)
         deleted = _delete_files(plan.files)
-        _compact(state)
+        compact(state)
     return PurgeResult(plan, deleted, scrubbed)
 
 
-def _generated_files(campaign: Campaign, state: State) -> list[Path]:
+def _generated_files(campaign: Campaign, state: Store) -> list[Path]:
     paths = campaign.paths
     files = [
         paths.letters,
@@ -130,10 +139,10 @@ def _generated_files(campaign: Campaign, state: State) -> list[Path]:
         paths.data / PARTICIPANT_LIST,
         paths.data / ".pdf-fingerprints.json",
     ]
-    for (path,) in state.conn.execute("SELECT path FROM status_workbooks"):
+    for path in workbook_paths(state):
         files.append(Path(path))
         files.extend(sorted(Path(path).parent.glob(f"{Path(path).stem}.vorher-*.xlsx")))
-    for (path,) in state.conn.execute("SELECT detail FROM audit WHERE action = ?", (LIST_WRITTEN,)):
+    for path in audit_details(state, LIST_WRITTEN):
         files.append(Path(path))
     unique: list[Path] = []
     for f in files:
@@ -142,18 +151,10 @@ def _generated_files(campaign: Campaign, state: State) -> list[Path]:
     return unique
 
 
-def _scrub_database(state: State, plan: PurgePlan) -> int:
+def _scrub_database(state: Store, plan: PurgePlan) -> int:
     """Blank every personal field and scrub the audit details, in one transaction."""
-    conn = state.conn
-    conn.execute("PRAGMA secure_delete = ON")  # freed pages are zeroed, not left readable
     personal = _personal_strings(state)
-    outside = sorted(
-        {s for r in conn.execute("SELECT sender, subject FROM inbox_messages") for s in r if s},
-        key=len,
-        reverse=True,
-    )
-    stamp = now()
-    scrubbed = 0
+    outside = sorted(inbox_senders_and_subjects(state), key=len, reverse=True)
     summary = {
         "invitees": plan.invitees,
         "status": plan.status_counts,
@@ -162,56 +163,29 @@ def _scrub_database(state: State, plan: PurgePlan) -> int:
         "letters_printed": plan.letters_printed,
         "messages": plan.messages,
     }
-    with state.transaction():
-        for row in conn.execute("SELECT id, invitee, detail FROM audit").fetchall():
-            detail = _scrub(row["detail"], personal.get(row["invitee"], []), outside)
-            if detail != row["detail"]:
-                conn.execute("UPDATE audit SET detail = ? WHERE id = ?", (detail, row["id"]))
-                scrubbed += 1
-        conn.execute(
-            "UPDATE invitees SET salutation = '', title = '', first_name = '', last_name = '', "
-            "organisation = '', street = '', postcode = '', city = '', country = '', email = '', "
-            "fingerprint = 'gelöscht', updated_at = ?",
-            (stamp,),
-        )
-        conn.execute("UPDATE deliveries SET recipient = '', error = NULL")
-        conn.execute(
-            "UPDATE inbox_messages SET sender = '', subject = '', evidence = '', reason = '', "
-            "attachments = '', message_id = NULL, move_to = NULL"
-        )
-        conn.execute("UPDATE answers SET participants = '', note = ''")
-        conn.execute("DELETE FROM invitee_notes")
-        conn.execute("DELETE FROM status_workbooks")
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?), (?, ?) ON CONFLICT (key) DO UPDATE "
-            "SET value = excluded.value",
-            (PURGED_KEY, stamp, SUMMARY_KEY, json.dumps(summary, ensure_ascii=False)),
-        )
-        State._audit(
-            conn,
-            COMMAND,
-            "Personenbezogene Daten gelöscht",
-            None,
-            f"{plan.invitees} Eingeladene, {count(plan.persons_confirmed, 'Person', 'Personen')} "
-            f"zugesagt, {_files(len(plan.files))}; Zählungen und Verlauf bleiben",
-        )
-    return scrubbed
+    return scrub_personal_data(
+        state,
+        lambda text, invitee: _scrub(text, personal.get(invitee or "", []), outside),
+        meta={SUMMARY_KEY: json.dumps(summary, ensure_ascii=False)},
+        command=COMMAND,
+        action="Personenbezogene Daten gelöscht",
+        detail=f"{plan.invitees} Eingeladene, {count(plan.persons_confirmed, 'Person', 'Personen')} "
+        f"zugesagt, {_files(len(plan.files))}; Zählungen und Verlauf bleiben",
+    )
 
 
-def _personal_strings(state: State) -> dict[str, list[str]]:
+def _personal_strings(state: Store) -> dict[str, list[str]]:
     """Per Nr., the texts that identify the person, longest first (so „Ali Yılmaz“ goes
     before „Ali“)."""
     out: dict[str, set[str]] = {}
-    for r in state.conn.execute("SELECT * FROM invitees"):
-        values = {
-            r[k] for k in ("first_name", "last_name", "organisation", "street", "email") if r[k]
-        }
-        full = " ".join(p for p in (r["title"], r["first_name"], r["last_name"]) if p)
-        values.update({full, f"{r['first_name']} {r['last_name']}".strip()})
-        out[r["number"]] = values
-    for r in state.conn.execute("SELECT invitee, participants, note FROM answers"):
-        target = out.setdefault(r["invitee"], set())
-        for text in (r["participants"], r["note"]):
+    for r in all_invitees(state, include_removed=True):
+        values = {v for v in (r.first_name, r.last_name, r.organisation, r.street, r.email) if v}
+        full = " ".join(p for p in (r.title, r.first_name, r.last_name) if p)
+        values.update({full, f"{r.first_name} {r.last_name}".strip()})
+        out[r.number] = values
+    for a in all_answers(state):
+        target = out.setdefault(a.invitee, set())
+        for text in (a.participants, a.note):
             if text:
                 target.add(text)
                 target.update(p.strip() for p in _SPLIT.split(text) if p.strip())
@@ -251,14 +225,6 @@ def _delete_files(files: list[Path]) -> int:
                 "bereits bereinigt; bitte die Datei schließen und „invite purge“ erneut starten."
             ) from None
     return deleted
-
-
-def _compact(state: State) -> None:
-    """Rewrite the database file and empty the write-ahead log, which still hold old pages."""
-    with contextlib.suppress(Exception):
-        state.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    state.conn.execute("VACUUM")
-    state.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _local_date(stamp: str) -> str:

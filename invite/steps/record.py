@@ -8,12 +8,15 @@ from invite.campaign import Campaign
 from invite.core.contacts import Invitee
 from invite.core.plurals import count, plural
 from invite.errors import EXIT_USAGE, InviteError
-from invite.state import (
+from invite.store import (
     AnswerRecord,
-    State,
+    Store,
     confirmed_persons,
     ensure_not_purged,
+    is_removed,
+    lookup_invitee,
     record_answer,
+    waiting_list_ids,
 )
 
 COMMAND = "record"
@@ -58,7 +61,7 @@ def record_manual(
 
 
 def apply_answer(
-    state: State,
+    state: Store,
     invitee: Invitee,
     answer: str,
     *,
@@ -101,16 +104,16 @@ def apply_answer(
     return RecordResult(
         invitee,
         record,
-        confirmed_persons(state.conn),
+        confirmed_persons(state),
         capacity,
         position if record.waiting_list else None,
         total,
     )
 
 
-def find_invitee(state: State, who: str) -> Invitee:
+def find_invitee(state: Store, who: str) -> Invitee:
     """The invitee with this Nr. or code who is still on the contact list."""
-    invitee = state.invitee(who)
+    invitee = lookup_invitee(state, who)
     if invitee is None:
         raise InviteError(
             f"„{who}“ ist weder eine Nr. noch ein Code einer Einladung dieser Kampagne. "
@@ -118,10 +121,7 @@ def find_invitee(state: State, who: str) -> Invitee:
             "Brief (z. B. K7Q2-M9XA); beide stehen auch in der Rückmeldeliste.",
             exit_code=EXIT_USAGE,
         )
-    removed = state.conn.execute(
-        "SELECT removed_at FROM invitees WHERE number = ?", (invitee.number,)
-    ).fetchone()[0]
-    if removed:
+    if is_removed(state, invitee.number):
         raise InviteError(
             f"Nr. {invitee.number} ({invitee.display_name}) steht nicht mehr in der Kontaktliste. "
             "Bitte wieder aufnehmen, dann die Antwort eintragen.",
@@ -130,17 +130,9 @@ def find_invitee(state: State, who: str) -> Invitee:
     return invitee
 
 
-def _waiting_place(state: State, answer_id: int) -> tuple[int, int]:
+def _waiting_place(state: Store, answer_id: int) -> tuple[int, int]:
     """This answer's place on the waiting list, and how many are waiting in all."""
-    rows = state.conn.execute(
-        """
-        SELECT a.id FROM answers a
-        WHERE a.id = (SELECT MAX(id) FROM answers WHERE invitee = a.invitee)
-          AND a.answer = 'zusage' AND a.waiting_list = 1
-        ORDER BY a.id
-        """
-    ).fetchall()
-    ids = [r[0] for r in rows]
+    ids = waiting_list_ids(state)
     return (ids.index(answer_id) + 1 if answer_id in ids else 0), len(ids)
 
 

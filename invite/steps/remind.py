@@ -15,7 +15,6 @@ channel „beides“ are reminded by email only — unless their invitation emai
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,15 +34,16 @@ from invite.mail.delivery import (
     sending_batch,
 )
 from invite.settings import Settings
-from invite.state import (
+from invite.steps.send import AskPassword, file_name, make_transport, read_pdf, recipient_of
+from invite.store import (
+    AnswerRecord,
     Delivery,
-    State,
+    Store,
     latest_answers,
     latest_deliveries,
     open_review_invitees,
     printed_invitees,
 )
-from invite.steps.send import AskPassword, file_name, make_transport, read_pdf, recipient_of
 from invite.templates import template_context
 
 
@@ -88,19 +88,19 @@ def check_deadline(settings: Settings, today: dt.date, force: bool) -> None:
         )
 
 
-def _bounce_superseded(answer: sqlite3.Row, invitation: Delivery | None) -> bool:
+def _bounce_superseded(answer: AnswerRecord, invitation: Delivery | None) -> bool:
     """A bounce followed by a successful invitation (to a corrected address) is no answer."""
     return (
-        answer["answer"] == "unzustellbar"
+        answer.answer == "unzustellbar"
         and invitation is not None
         and invitation.state == "sent"
         and invitation.round > 1  # a re-invitation (corrected address), not the bounced one
         and bool(invitation.sent_at)
-        and invitation.sent_at >= answer["created_at"]  # same second: the resend came after
+        and invitation.sent_at >= answer.created_at  # same second: the resend came after
     )
 
 
-def plan_reminders(state: State, invitees: Sequence[Invitee], options: RemindOptions) -> RemindPlan:
+def plan_reminders(state: Store, invitees: Sequence[Invitee], options: RemindOptions) -> RemindPlan:
     """Who is open and due a reminder (and in which round), and who is not and why."""
     plan = RemindPlan(dry_run=options.dry_run)
     invitations = latest_deliveries(state, "invitation")

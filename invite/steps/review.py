@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,12 +20,24 @@ from zoneinfo import ZoneInfo
 from invite.core.codes import format_code
 from invite.core.plurals import count
 from invite.errors import InviteError, Problem
+from invite.store import (
+    InboxMessage,
+    Store,
+    assign_message,
+    current_answer,
+    ensure_not_purged,
+    inbox_message,
+    lookup_invitee,
+    mark_moved_done,
+    open_reviews,
+    pending_moves,
+    resolve_review,
+)
 
 if TYPE_CHECKING:  # keep poll's import of attachment_summary light
     from invite.campaign import Campaign
     from invite.mail.imap import Mailbox
     from invite.paper.evidence import AttachmentReport
-    from invite.state import State
 
 COMMAND = "pruefen"
 MAX_PERSONS = 1000
@@ -292,39 +303,34 @@ def attachment_summary(report: AttachmentReport) -> str:
 # -- the queue from the database ---------------------------------------------------------------
 
 
-def load_queue(state: State, zone: ZoneInfo) -> list[ReviewItem]:
+def load_queue(state: Store, zone: ZoneInfo) -> list[ReviewItem]:
     """Open review items, oldest first."""
-    from invite.state import open_reviews
-
     return [_item(state, row, zone) for row in open_reviews(state)]
 
 
-def load_item(state: State, message: int, zone: ZoneInfo) -> ReviewItem:
-    from invite.state import inbox_message
-
+def load_item(state: Store, message: int, zone: ZoneInfo) -> ReviewItem:
     row = inbox_message(state, message)
     if row is None:
         raise InviteError(f"Nachricht {message} gibt es nicht.")
     return _item(state, row, zone)
 
 
-def _item(state: State, row: sqlite3.Row, zone: ZoneInfo) -> ReviewItem:
+def _item(state: Store, row: InboxMessage, zone: ZoneInfo) -> ReviewItem:
     from invite.core.rsvp import local_time
 
-    numbers = [row["invitee"]] if row["invitee"] else _named(row["evidence"])
+    numbers = [row.invitee] if row.invitee else _named(row.evidence)
     candidates = tuple(c for n in numbers if (c := candidate(state, n)) is not None)
-    keys = row.keys()
     return ReviewItem(
-        id=row["id"],
-        received=local_time(row["received_at"], zone) or local_time(row["processed_at"], zone),
-        sender=row["sender"],
-        subject=row["subject"],
-        kind=row["kind"],
-        reason=row["reason"],
-        evidence=row["evidence"],
-        attachments=row["attachments"] if "attachments" in keys else "",
-        persons=row["persons"] if "persons" in keys else None,
-        assigned=row["invitee"],
+        id=row.id,
+        received=local_time(row.received_at, zone) or local_time(row.processed_at, zone),
+        sender=row.sender,
+        subject=row.subject,
+        kind=row.kind,
+        reason=row.reason,
+        evidence=row.evidence,
+        attachments=row.attachments,
+        persons=row.persons,
+        assigned=row.invitee,
         candidates=candidates,
     )
 
@@ -334,19 +340,17 @@ def _named(evidence: str) -> list[str]:
     return list(dict.fromkeys(_NUMBER_IN_EVIDENCE.findall(evidence or "")))
 
 
-def candidate(state: State, who: str) -> Candidate | None:
+def candidate(state: Store, who: str) -> Candidate | None:
     """An invitee by Nr. or code, with the answer that counts now."""
-    from invite.state import current_answer
-
-    inv = state.invitee(who)
+    inv = lookup_invitee(state, who)
     if inv is None:
         return None
     answer = current_answer(state, inv.number)
     current = ""
     if answer is not None:
-        current = ANSWER_LABELS.get(answer["answer"], answer["answer"])
-        if answer["answer"] == "zusage" and answer["persons"]:
-            current += f", {answer['persons']} Personen"
+        current = ANSWER_LABELS.get(answer.answer, answer.answer)
+        if answer.answer == "zusage" and answer.persons:
+            current += f", {answer.persons} Personen"
     return Candidate(inv.number, inv.display_name, inv.organisation, current)
 
 
@@ -361,7 +365,7 @@ class Settled:
 
 def settle(
     campaign: Campaign,
-    state: State,
+    state: Store,
     item: ReviewItem,
     choice: Choice,
     *,
@@ -371,7 +375,6 @@ def settle(
     """Store ``choice`` (never ``weiter``/``ende``/an error): answers go through
     ``record.apply_answer`` like `invite record`; the decision and the owed IMAP move are
     stored; all of it in the audit log."""
-    from invite.state import assign_message, resolve_review
     from invite.steps.record import apply_answer, confirmation_lines, find_invitee
 
     assert not choice.error and choice.action not in ("weiter", "ende")
@@ -431,46 +434,42 @@ class MoveReport:
     problems: list[str] | None = None
 
 
-def move_pending(campaign: Campaign, state: State, mailbox: Mailbox, command: str) -> MoveReport:
+def move_pending(campaign: Campaign, state: Store, mailbox: Mailbox, command: str) -> MoveReport:
     """Move every decided mail from the review folder to the matched folder. Found by its
     Message-ID (its UID changed when poll moved it, and again if the folder was recreated);
     already in the matched folder counts as done. Connection errors propagate (InviteError):
     whatever is not moved stays owed."""
-    from invite.state import mark_moved_done, pending_moves
-
     rows = pending_moves(state)
     report = MoveReport(problems=[])
     if not rows:
         return report
     imap = campaign.settings.imap
     mailbox.ensure_folder(imap.matched_folder)
-    by_source: dict[str, list[sqlite3.Row]] = {}
+    by_source: dict[str, list[InboxMessage]] = {}
     for row in rows:
-        by_source.setdefault(row["moved_to"] or imap.review_folder, []).append(row)
-    missing: list[sqlite3.Row] = []
+        by_source.setdefault(row.moved_to or imap.review_folder, []).append(row)
+    missing: list[InboxMessage] = []
     for source, items in by_source.items():
         mailbox.select(source)
         for row in items:
-            uids = mailbox.find_message(row["message_id"] or "")
+            uids = mailbox.find_message(row.message_id or "")
             if not uids:
                 missing.append(row)
                 continue
-            mailbox.move(uids, row["move_to"])
+            mailbox.move(uids, row.move_to)
             mark_moved_done(
-                state, row["id"], row["move_to"], command=command, detail=f"nach „{row['move_to']}“"
+                state, row.id, row.move_to, command=command, detail=f"nach „{row.move_to}“"
             )
             report.moved += 1
     for row in missing:
-        mailbox.select(row["move_to"])
-        if row["message_id"] and mailbox.find_message(row["message_id"]):
-            mark_moved_done(
-                state, row["id"], row["move_to"], command=command, detail="war schon dort"
-            )
+        mailbox.select(row.move_to)
+        if row.message_id and mailbox.find_message(row.message_id):
+            mark_moved_done(state, row.id, row.move_to, command=command, detail="war schon dort")
             continue
-        mark_moved_done(state, row["id"], row["move_to"], command=command, detail="nicht gefunden")
+        mark_moved_done(state, row.id, row.move_to, command=command, detail="nicht gefunden")
         assert report.problems is not None
         report.problems.append(
-            f"Die Nachricht „{row['subject'] or '(ohne Betreff)'}“ von {row['sender'] or '?'} "
+            f"Die Nachricht „{row.subject or '(ohne Betreff)'}“ von {row.sender or '?'} "
             f"wurde im Postfach nicht gefunden (von Hand verschoben oder gelöscht?). "
             "Die Entscheidung ist gespeichert."
         )
@@ -500,8 +499,6 @@ def run_review(
     """Walk through the open items oldest first; one key settles each. ``read_key`` returns
     one key (a TTY) or a whole line (any console); ``ask(prompt, default)`` reads a line;
     ``connect`` opens the mailbox for the moves (None: moves stay owed to the next poll)."""
-    from invite.state import ensure_not_purged
-
     zone = ZoneInfo(campaign.settings.event.timezone)
     summary = ReviewSummary()
     mover = _Mover(campaign, connect, say)
@@ -529,7 +526,7 @@ def run_review(
 
 def _one(
     campaign: Campaign,
-    state: State,
+    state: Store,
     item: ReviewItem,
     index: int,
     total: int,
@@ -588,9 +585,7 @@ class _Mover:
         self.mailbox: Mailbox | None = None
         self.failed = connect is None
 
-    def run(self, state: State) -> int:
-        from invite.state import pending_moves
-
+    def run(self, state: Store) -> int:
         if self.failed or not pending_moves(state):
             return 0
         try:
@@ -652,12 +647,11 @@ class TakenDecision:
 
 
 def typed_decisions(
-    state: State, zone: ZoneInfo, where: str, typed: list[Any]
+    state: Store, zone: ZoneInfo, where: str, typed: list[Any]
 ) -> tuple[list[TakenDecision], list[Problem], list[str]]:
     """Check the „Entscheidung“ cells (``status_workbook.TypedDecision``) of sheet „Zu prüfen“:
     ``(decisions, problems, notices)``. Any problem refuses the whole workbook (nothing is
     taken in, nothing overwritten); a decision on a message decided meanwhile is a notice."""
-    from invite.state import inbox_message
 
     def lookup(who: str) -> Candidate | None:
         return candidate(state, who)
@@ -681,7 +675,7 @@ def typed_decisions(
             problems.append(problem(cell, text))
             continue
         seen[cell.item] = cell.row
-        if row["resolved_at"]:
+        if row.resolved_at:
             notices.append(
                 f"Blatt „Zu prüfen“, Zeile {cell.row}: Die Nachricht ist schon entschieden "
                 f"(„invite prüfen“); „{cell.text}“ wurde nicht übernommen."

@@ -40,12 +40,15 @@ from invite.mail.delivery import (
     sending_batch,
     server_password,
 )
-from invite.state import (
+from invite.store import (
     Delivery,
-    State,
+    Store,
+    all_invitees,
     confirmation_floor,
+    deliveries,
     latest_answers,
     latest_deliveries,
+    message_id_of,
     sent_recipients,
     settle_interrupted,
 )
@@ -218,7 +221,7 @@ def _same_address(a: str, b: str) -> bool:
     return address_key(a) == address_key(b)
 
 
-def plan_invitations(state: State, invitees: Sequence[Invitee], options: SendOptions) -> SendPlan:
+def plan_invitations(state: Store, invitees: Sequence[Invitee], options: SendOptions) -> SendPlan:
     """Pure selection over the ledger: who is due, who is done, who is unclear.
 
     Done means an invitation went to the invitee's *current* address. When staff corrected
@@ -301,14 +304,14 @@ def run_send(
         return SendResult(plan, result)
 
 
-def _unclear(state: State, plan: SendPlan) -> list[Delivery]:
+def _unclear(state: Store, plan: SendPlan) -> list[Delivery]:
     ledger = latest_deliveries(state, "invitation")
     rows = [ledger.get(inv.number) for inv in plan.unknown + plan.to_send]
     return [row for row in rows if row is not None and row.state == "unknown"]
 
 
 def _resolve(
-    state: State,
+    state: Store,
     plan: SendPlan,
     unclear: list[Delivery],
     transport: Transport,
@@ -356,37 +359,35 @@ class ConfirmationComposer:
         )
 
 
-def due_confirmations(state: State) -> list[tuple[Invitee, int]]:
+def due_confirmations(state: Store) -> list[tuple[Invitee, int]]:
     """(invitee, ledger round) for each current Zusage that has no confirmation yet.
 
     The round is the answer's id: a later Zusage after an Absage is confirmed again, a
     repeated Zusage is not. Waiting-list Zusagen get no confirmation (they are not in)."""
     answers = latest_answers(state)
     floors = confirmation_floor(state)
-    confirmations: dict[str, list] = {}
-    for row in state.conn.execute(
-        "SELECT invitee, round, state FROM deliveries WHERE kind = 'confirmation'"
-    ):
-        confirmations.setdefault(row["invitee"], []).append(row)
+    confirmations: dict[str, list[Delivery]] = {}
+    for row in deliveries(state, "confirmation"):
+        confirmations.setdefault(row.invitee, []).append(row)
     due = []
-    for inv in state.invitees():
+    for inv in all_invitees(state):
         answer = answers.get(inv.number)
-        if answer is None or answer["answer"] != "zusage" or answer["waiting_list"]:
+        if answer is None or answer.answer != "zusage" or answer.waiting_list:
             continue
         if not inv.email:
             continue
         floor = floors.get(inv.number, 0)
-        current = [r for r in confirmations.get(inv.number, []) if r["round"] > floor]
-        if any(r["state"] != "failed" and r["state"] != "queued" for r in current):
+        current = [r for r in confirmations.get(inv.number, []) if r.round > floor]
+        if any(r.state != "failed" and r.state != "queued" for r in current):
             continue  # sent, or unclear: never twice
-        retry = [r["round"] for r in current]
-        due.append((inv, retry[0] if retry else int(answer["id"])))
+        retry = [r.round for r in current]
+        due.append((inv, retry[0] if retry else answer.id))
     return due
 
 
 def send_confirmations(
     campaign: Campaign,
-    state: State,
+    state: Store,
     *,
     ask_password: AskPassword | None = None,
     progress: Callable[[Outcome], None] | None = None,
@@ -406,13 +407,8 @@ def send_confirmations(
     info: dict[str, tuple[int | None, str | None]] = {}
     for inv, _ in due:
         answer = answers[inv.number]
-        mid = None
-        if answer["message"] is not None:
-            row = state.conn.execute(
-                "SELECT message_id FROM inbox_messages WHERE id = ?", (answer["message"],)
-            ).fetchone()
-            mid = row["message_id"] if row and row["message_id"] else None
-        info[inv.number] = (answer["persons"], mid)
+        mid = message_id_of(state, answer.message) if answer.message is not None else None
+        info[inv.number] = (answer.persons, mid)
     composer = ConfirmationComposer(campaign, info)
     items = [Outgoing(inv, "confirmation", round_, composer) for inv, round_ in due]
     try:  # poll has already done its work: a mail server problem must not undo that

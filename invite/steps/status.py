@@ -39,18 +39,23 @@ from invite.core.rsvp import (
 from invite.errors import EXIT_USAGE, InviteError
 from invite.files import copy_exclusive, storage_error
 from invite.locking import Busy, acquire
-from invite.state import (
-    State,
+from invite.steps import review
+from invite.store import (
+    Store,
+    all_invitees,
+    audit_log,
     ensure_not_purged,
     invitee_notes,
     latest_answers,
+    open_review_times,
     open_reviews,
+    printed_letters,
     record_answer,
     save_workbook_snapshot,
     set_invitee_note,
     workbook_snapshot,
 )
-from invite.steps import review
+from invite.store import deliveries as ledger_rows
 from invite.workbook.status_workbook import (
     READ_ONLY_TEXT_COLUMNS,
     SHEET_INVITEES,
@@ -68,7 +73,6 @@ from invite.workbook.status_workbook import (
 )
 
 COMMAND = "status"
-REVIEW_KINDS = ("unclear", "unmatched", "rejected")
 STATUS_LOCK = ".status.lock"
 
 
@@ -128,7 +132,7 @@ def write_status(
 
 
 def _take_in_edits(
-    state: State, campaign: Campaign, path: Path, zone: ZoneInfo
+    state: Store, campaign: Campaign, path: Path, zone: ZoneInfo
 ) -> tuple[list[Edit], list[str]]:
     """Record what staff changed in the workbook since the tool wrote it; refuse the unclear."""
     refuse_if_open_elsewhere(path)
@@ -289,49 +293,39 @@ def _status_lock(data_dir: Path) -> Iterator[None]:
 # -- facts from the database ------------------------------------------------------------------
 
 
-def load_facts(state: State, zone: ZoneInfo) -> list[Facts]:
+def load_facts(state: Store, zone: ZoneInfo) -> list[Facts]:
     """Everything the workbook shows per invitee, read in a handful of queries."""
-    conn = state.conn
     deliveries: dict[str, list[Delivery]] = defaultdict(list)
-    for r in conn.execute(
-        "SELECT invitee, kind, state, sent_at, error FROM deliveries ORDER BY id"
-    ):
-        deliveries[r["invitee"]].append(
-            Delivery(r["kind"], r["state"], local_time(r["sent_at"], zone), r["error"] or "")
+    for d in ledger_rows(state):
+        deliveries[d.invitee].append(
+            Delivery(d.kind, d.state, local_time(d.sent_at, zone), d.error or "")
         )
     printed: dict[str, list[Printed]] = defaultdict(list)
-    for r in conn.execute(
-        "SELECT i.invitee, b.kind, b.created_at FROM print_batch_items i "
-        "JOIN print_batches b ON b.id = i.batch ORDER BY b.id"
-    ):
-        at = local_time(r["created_at"], zone)
+    for letter in printed_letters(state):
+        at = local_time(letter.created_at, zone)
         if at is not None:
-            printed[r["invitee"]].append(Printed(r["kind"], at))
+            printed[letter.invitee].append(Printed(letter.kind, at))
     reviews: dict[str, list[dt.datetime]] = defaultdict(list)
-    marks = ", ".join("?" * len(REVIEW_KINDS))
-    for r in conn.execute(
-        f"SELECT invitee, processed_at FROM inbox_messages WHERE kind IN ({marks}) "
-        "AND resolved_at IS NULL AND invitee IS NOT NULL",
-        REVIEW_KINDS,
-    ):
-        at = local_time(r["processed_at"], zone)
-        if at is not None:
-            reviews[r["invitee"]].append(at)
+    for number, stamps in open_review_times(state).items():
+        for stamp in stamps:
+            at = local_time(stamp, zone)
+            if at is not None:
+                reviews[number].append(at)
     answers = {
         number: Answer(
-            id=r["id"],
-            answer=r["answer"],
-            source=r["source"],
-            at=local_time(r["created_at"], zone) or dt.datetime.min,
-            persons=r["persons"],
-            participants=r["participants"],
-            note=r["note"],
-            waiting_list=bool(r["waiting_list"]),
+            id=r.id,
+            answer=r.answer,
+            source=r.source,
+            at=local_time(r.created_at, zone) or dt.datetime.min,
+            persons=r.persons,
+            participants=r.participants,
+            note=r.note,
+            waiting_list=r.waiting_list,
         )
         for number, r in latest_answers(state).items()
     }
     notes = {
-        number: Note(r["note"], local_time(r["updated_at"], zone) or dt.datetime.min)
+        number: Note(r.note, local_time(r.updated_at, zone) or dt.datetime.min)
         for number, r in invitee_notes(state).items()
     }
     return [
@@ -343,34 +337,32 @@ def load_facts(state: State, zone: ZoneInfo) -> list[Facts]:
             note=notes.get(inv.number),
             review_times=tuple(reviews.get(inv.number, ())),
         )
-        for inv in state.invitees()
+        for inv in all_invitees(state)
     ]
 
 
-def load_reviews(state: State, zone: ZoneInfo) -> list[ReviewLine]:
+def load_reviews(state: Store, zone: ZoneInfo) -> list[ReviewLine]:
     """Messages the inbox could not settle and nobody has resolved yet, oldest first
     (a bounce that names no invitee of the campaign is one of them)."""
     rows = open_reviews(state)
     return [
         ReviewLine(
-            at=local_time(r["received_at"], zone) or local_time(r["processed_at"], zone),
-            sender=r["sender"],
-            subject=r["subject"],
-            kind=r["kind"],
-            reason=r["reason"],
-            number=r["invitee"],
-            folder=r["moved_to"] or r["folder"],
-            item=r["id"],
+            at=local_time(r.received_at, zone) or local_time(r.processed_at, zone),
+            sender=r.sender,
+            subject=r.subject,
+            kind=r.kind,
+            reason=r.reason,
+            number=r.invitee,
+            folder=r.moved_to or r.folder,
+            item=r.id,
         )
         for r in rows
     ]
 
 
-def _audit_lines(state: State, zone: ZoneInfo) -> Iterator[AuditLine]:
-    for r in state.conn.execute("SELECT * FROM audit ORDER BY id"):
-        yield AuditLine(
-            local_time(r["at"], zone), r["command"], r["action"], r["invitee"], r["detail"]
-        )
+def _audit_lines(state: Store, zone: ZoneInfo) -> Iterator[AuditLine]:
+    for r in audit_log(state):
+        yield AuditLine(local_time(r.at, zone), r.command, r.action, r.invitee, r.detail)
 
 
 # -- keeping the workbook current after every step --------------------------------------------
