@@ -19,7 +19,7 @@ from invite.mail.sent_folder import SentFolder
 from invite.mail.servers import tls_context
 from invite.settings import ServerSettings
 from invite.steps.send import SendOptions, run_send
-from invite.store import Store
+from invite.store import Store, deliveries
 
 PASSWORD = "Grüße-2019"
 
@@ -47,7 +47,7 @@ def test_sent_folder_copy_with_an_umlaut_password(
         assert len(result.delivery.sent) == 2
         assert not result.delivery.warnings
         with Store.open(campaign.paths.data) as state:
-            sent = {r[0] for r in state.conn.execute("SELECT message_id FROM deliveries")}
+            sent = {d.message_id for d in deliveries(state)}
         with IMAPClient(account.host, account.ssl_port, ssl_context=account.ssl_context()) as imap:
             imap.plain_login(account.username, PASSWORD)
             imap.select_folder("Sent", readonly=True)

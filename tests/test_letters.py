@@ -22,7 +22,7 @@ from invite.errors import InviteError
 from invite.paper import fonts
 from invite.paper.production import LettersReport, ensure_rendered
 from invite.steps.letters import render_letters
-from invite.store import Store, all_invitees, lookup_invitee
+from invite.store import Store, all_invitees, lookup_invitee, print_batches
 
 REPO = Path(__file__).resolve().parent.parent
 CONTACTS = REPO / "contacts.xlsx.example"
@@ -459,7 +459,7 @@ def test_an_address_too_long_for_the_window_is_refused_naming_nr_and_field(
         assert "Nr. 2: Die Anschrift passt nicht ins Sichtfenster" in message
         assert "„Organisation“ ist zu lang" in message and "es wurde nichts erzeugt" in message
         assert not campaign.paths.programme.exists() and not campaign.paths.letters.exists()
-        assert state.conn.execute("SELECT COUNT(*) FROM print_batches").fetchone()[0] == 0
+        assert print_batches(state) == []
 
 
 # -- incremental rendering, print batch, errors ---------------------------------------------
@@ -500,7 +500,7 @@ def test_mail_server_settings_do_not_rerender_but_the_subject_does(tmp_path: Pat
         campaign, state = open_campaign(campaign_dir, tmp_path / "data")
         with state:
             report = render_letters(campaign, state, only=["2", "9"])
-            return report, state.conn.execute("SELECT COUNT(*) FROM print_batches").fetchone()[0]
+            return report, len(print_batches(state))
 
     first, batches = run()
     assert (first.letters_written, first.forms_written, batches) == (2, 2, 1)
@@ -557,11 +557,10 @@ def test_print_batch_holds_postal_letters_programme_and_forms_in_number_order(re
     assert len(reader.pages) % 2 == 0 and not page_text(reader.pages[1])  # cover's blank back
     assert "Druckstapel für den Postversand" in cover and "Anzahl Sendungen: 6" in cover
     assert "Beidseitig drucken" in cover and "DIN lang" in cover and "Erstellt am" in cover
-    rows = state.conn.execute("SELECT * FROM print_batches").fetchall()
-    assert len(rows) == 1 and rows[0]["kind"] == "invitation"
-    assert Path(rows[0]["file"]) == report.print_batch
-    items = state.conn.execute("SELECT invitee FROM print_batch_items ORDER BY rowid").fetchall()
-    assert sorted(r[0] for r in items) == ["12", "14", "18", "2", "20", "9"]
+    rows = print_batches(state)
+    assert len(rows) == 1 and rows[0].kind == "invitation"
+    assert Path(rows[0].file) == report.print_batch
+    assert sorted(rows[0].invitees) == ["12", "14", "18", "2", "20", "9"]
 
 
 def test_simplex_print_batch_has_no_blank_pages_and_is_made_anew(tmp_path: Path) -> None:
@@ -615,7 +614,7 @@ def test_ensure_rendered_makes_missing_files(tmp_path: Path) -> None:
             assert campaign.paths.letter(inv).is_file() and campaign.paths.form(inv).is_file()
         assert campaign.paths.programme.is_file()
         assert not campaign.paths.letter(invitee(state, "2")).exists()
-        assert state.conn.execute("SELECT COUNT(*) FROM print_batches").fetchone()[0] == 0
+        assert print_batches(state) == []
 
 
 def test_a_failing_invitee_is_reported_and_no_print_batch_is_made(tmp_path: Path) -> None:
@@ -628,7 +627,7 @@ def test_a_failing_invitee_is_reported_and_no_print_batch_is_made(tmp_path: Path
         message = str(caught.value)
         assert "Für 25 Eingeladene konnten die PDFs nicht erzeugt werden" in message
         assert "Nr. 1:" in message and "kein Druckstapel" in message
-        assert state.conn.execute("SELECT COUNT(*) FROM print_batches").fetchone()[0] == 0
+        assert print_batches(state) == []
         # The forms that were written are known, so a fixed rerun only does the letters.
         campaign.paths.letters.unlink()
         report = render_letters(campaign, state)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from corpus import DATE, PDF, Corpus
 from corpus_reports import BOUNCES, Original, failed_recipients_only
+from crashkit import forget_answers
 from mailservers import DovecotServer, ImapAccount
 from sendkit import imap_env, make_campaign
 from workbooks import example_rows
@@ -29,7 +30,14 @@ from invite.core.rsvp import status_rows
 from invite.steps.poll import PollSummary, poll
 from invite.steps.remind import RemindOptions, plan_reminders
 from invite.steps.status import load_facts
-from invite.store import all_invitees, latest_answers
+from invite.store import (
+    AnswerRecord,
+    InboxMessage,
+    all_invitees,
+    answers_of,
+    inbox_messages,
+    latest_answers,
+)
 
 AUTHSERV = "mx.stadt-muenster.test"
 
@@ -72,19 +80,15 @@ class Inbox:
         with self.campaign.open_state() as state:
             return {n: r.answer for n, r in latest_answers(state).items()}
 
-    def answer_rows(self, number: str) -> list:
+    def answer_rows(self, number: str) -> list[AnswerRecord]:
         with self.campaign.open_state() as state:
-            return state.conn.execute(
-                "SELECT * FROM answers WHERE invitee = ? ORDER BY id", (number,)
-            ).fetchall()
+            return answers_of(state, number)
 
-    def inbox(self, name: str) -> dict:
+    def inbox(self, name: str) -> InboxMessage:
         with self.campaign.open_state() as state:
-            row = state.conn.execute(
-                "SELECT * FROM inbox_messages WHERE message_id = ?", (f"{name}@evidence.test",)
-            ).fetchone()
-        assert row is not None, name
-        return dict(row)
+            found = [m for m in inbox_messages(state) if m.message_id == f"{name}@evidence.test"]
+        assert found, name
+        return found[0]
 
 
 @pytest.fixture(scope="module")
@@ -149,50 +153,50 @@ def test_forged_reports_change_no_status(inbox: Inbox) -> None:
     assert "1" not in answers and "2" not in answers
     for name in ("forged-report", "xfr"):
         row = inbox.inbox(name)
-        assert (row["kind"], row["invitee"]) == ("bounce", None), row
-        assert "keine unserer Nachrichten" in row["reason"]
+        assert (row.kind, row.invitee) == ("bounce", None), row
+        assert "keine unserer Nachrichten" in row.reason
 
 
 def test_a_forged_sender_does_not_overturn_a_coded_answer(inbox: Inbox) -> None:
     assert inbox.answers()["3"] == "zusage"
     row = inbox.inbox("forged-sender-3")
-    assert (row["kind"], row["invitee"]) == ("unmatched", None)
-    assert "Nur die Absenderadresse" in row["reason"] and "Anmeldecode" in row["reason"]
+    assert (row.kind, row.invitee) == ("unmatched", None)
+    assert "Nur die Absenderadresse" in row.reason and "Anmeldecode" in row.reason
 
 
 def test_a_from_parse_trick_is_no_evidence(inbox: Inbox) -> None:
     assert "4" not in inbox.answers()
     row = inbox.inbox("parse-trick-4")
-    assert (row["kind"], row["invitee"], row["sender"]) == ("unmatched", None, "")
-    assert "Absenderzeile" in row["reason"]
+    assert (row.kind, row.invitee, row.sender) == ("unmatched", None, "")
+    assert "Absenderzeile" in row.reason
 
 
 def test_two_forms_in_one_mail_settle_both(inbox: Inbox) -> None:
     answers = inbox.answers()
     assert (answers["5"], answers["6"]) == ("zusage", "absage")
-    assert inbox.answer_rows("5")[-1]["persons"] == 2
+    assert inbox.answer_rows("5")[-1].persons == 2
     row = inbox.inbox("two-forms")
-    assert row["kind"] == "answer"
+    assert row.kind == "answer"
 
 
 def test_a_real_report_with_our_message_id_marks_unzustellbar(inbox: Inbox) -> None:
     assert inbox.answers()["7"] == "unzustellbar"
-    assert inbox.answer_rows("7")[-1]["source"] == "antwort"
+    assert inbox.answer_rows("7")[-1].source == "antwort"
 
 
 def test_authentication_results_of_our_server_decide_sender_only_mail(inbox: Inbox) -> None:
     answers = inbox.answers()
     assert "8" not in answers and answers["9"] == "zusage"
-    assert "bestätigt die Absenderdomain" in inbox.inbox("auth-fail-8")["reason"]
+    assert "bestätigt die Absenderdomain" in inbox.inbox("auth-fail-8").reason
 
 
 def test_a_second_poll_counts_nothing_again_and_heals_a_half_recorded_mail(
     inbox: Inbox, dovecot: DovecotServer
 ) -> None:
     row = inbox.inbox("two-forms")
-    with inbox.campaign.open_state() as state, state.transaction() as conn:
+    with inbox.campaign.open_state() as state:
         # as if poll died between recording Nr. 5 and Nr. 6 of the same mail
-        conn.execute("DELETE FROM answers WHERE invitee = '6' AND message = ?", (row["id"],))
+        forget_answers(state, invitee="6", message=row.id)
     dovecot.deliver(inbox.account.address, inbox.raw["two-forms"])  # the mail comes again
     with pytest.MonkeyPatch.context() as mp:
         imap_env(mp, inbox.account)
@@ -204,9 +208,7 @@ def test_a_second_poll_counts_nothing_again_and_heals_a_half_recorded_mail(
 
 def test_open_review_items_stop_reminders_forged_reports_do_not(inbox: Inbox) -> None:
     row = inbox.inbox("broken-from-10")
-    assert (row["kind"], row["invitee"]) == ("unclear", "10") and "mehrere Adressen" in row[
-        "reason"
-    ]
+    assert (row.kind, row.invitee) == ("unclear", "10") and "mehrere Adressen" in row.reason
     assert "10" not in inbox.answers()
     with inbox.campaign.open_state() as state:
         rows = {r.number: r for r in status_rows(load_facts(state, ZoneInfo("Europe/Berlin")))}

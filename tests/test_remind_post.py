@@ -25,7 +25,14 @@ from invite.paper.production import make_print_batch
 from invite.steps.remind import RemindOptions, run_remind
 from invite.steps.send import SendOptions, run_send
 from invite.steps.status import write_status
-from invite.store import Store, all_invitees, deliveries, lookup_invitee, record_answer
+from invite.store import (
+    Store,
+    all_invitees,
+    deliveries,
+    lookup_invitee,
+    print_batches,
+    record_answer,
+)
 
 TODAY = dt.date(2019, 1, 20)  # before the deadline (27.1.2019); the reminder letters' date
 RETURN_LINE = "Stadt Münster · 48127 Münster"  # opens every letter of a batch
@@ -48,21 +55,7 @@ def answer(campaign: Campaign, number: str, what: str) -> None:
 def reminder_batches(campaign: Campaign) -> list[tuple[str, list[str]]]:
     """(file, Nr. of its invitees) per recorded reminder print batch, oldest first."""
     with Store.open(campaign.paths.data) as state:
-        batches = state.conn.execute(
-            "SELECT id, file FROM print_batches WHERE kind = 'reminder' ORDER BY id"
-        ).fetchall()
-        return [
-            (
-                row["file"],
-                sorted(
-                    r[0]
-                    for r in state.conn.execute(
-                        "SELECT invitee FROM print_batch_items WHERE batch = ?", (row["id"],)
-                    )
-                ),
-            )
-            for row in batches
-        ]
+        return [(b.file, sorted(b.invitees)) for b in print_batches(state, "reminder")]
 
 
 def text_of(page) -> str:

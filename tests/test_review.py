@@ -23,7 +23,7 @@ from sendkit import imap_env, make_campaign
 from invite.campaign import Campaign
 from invite.steps import review
 from invite.steps.poll import connect, poll
-from invite.store import audit_log, latest_answers
+from invite.store import audit_log, latest_answers, review_decisions
 
 MATCHED, REVIEW = "Anmeldungen.zugeordnet", "Anmeldungen.prüfen"  # Dovecot's separator is "."
 
@@ -191,10 +191,8 @@ def test_pruefen_settles_items_in_a_terminal_and_moves_the_mails(queue: Setup) -
             "manuell",
         )
         assert (answers["5"].answer, answers["5"].source) == ("absage", "manuell")
-        decisions = state.conn.execute(
-            "SELECT decision, invitee, source FROM review_decisions ORDER BY id"
-        ).fetchall()
-        assert [tuple(d) for d in decisions] == [
+        decisions = review_decisions(state)
+        assert [(d.decision, d.invitee, d.source) for d in decisions] == [
             ("zusage", "4", "manuell"),
             ("absage", "5", "manuell"),
         ]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from clirun import run_invite
+from crashkit import unfinished_send
 from imapclient import IMAPClient
 from mailservers import DovecotServer, ImapAccount, ReceivedMessage, SmtpServer, TestCerts
 from sendkit import REPO, copy_campaign, imap_env, make_campaign, smtp_env
@@ -26,7 +27,14 @@ from invite.campaign import Campaign
 from invite.errors import InviteError
 from invite.mail.delivery import DeliveryResult
 from invite.steps.send import SendOptions, run_send, send_confirmations
-from invite.store import Store, all_invitees, deliveries, record_answer
+from invite.store import (
+    InboxRecord,
+    Store,
+    add_inbox_message,
+    all_invitees,
+    deliveries,
+    record_answer,
+)
 
 FAST_RETRY = (0.05, 0.1, 0.2)
 
@@ -455,7 +463,7 @@ def test_unclear_invitation_found_in_sent_folder_counts_as_sent(
     assert len(send(campaign).delivery.sent) == 3
     # The state a crash right after the server's 250 leaves behind.
     with Store.open(campaign.paths.data) as state:
-        state.conn.execute("UPDATE deliveries SET state = 'sending' WHERE invitee = '2'")
+        unfinished_send(state, "2")
     result = send(campaign, resend_unknown=True)
     assert [i.number for i in result.plan.resolved] == ["2"]
     assert not result.delivery.sent and ledger(campaign)["2"] == "sent"
@@ -556,12 +564,20 @@ def test_confirmation_threads_to_the_answer_stored_without_brackets(
     send(campaign)
     smtp_server.clear()
     with Store.open(campaign.paths.data) as state:
-        with state.transaction() as conn:
-            message = conn.execute(
-                "INSERT INTO inbox_messages (content_hash, message_id, folder, kind, invitee, "
-                "processed_at) VALUES ('h1', 'antwort.1@gast.example', 'INBOX', 'answer', '1', "
-                "'2019-01-12T10:00:00')"
-            ).lastrowid
+        reply = InboxRecord(
+            content_hash="h1",
+            message_id="antwort.1@gast.example",
+            folder="INBOX",
+            uidvalidity=1,
+            uid=1,
+            sender="",
+            subject="",
+            kind="answer",
+            invitee="1",
+            evidence="",
+            reason="",
+        )
+        message = add_inbox_message(state, reply, "poll")
         record_answer(state, "1", "zusage", source="antwort", command="poll", message=message)
         assert [i.number for i in send_confirmations(campaign, state).sent] == ["1"]
     msg = smtp_server.messages[0].message

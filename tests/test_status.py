@@ -184,11 +184,8 @@ def seed_injection(campaign: Campaign) -> None:
 
     with campaign.open_state() as state:
         campaign.sync(state, "test")
-        with state.transaction() as conn:
-            message(conn, "unmatched", sender=INJECTION, subject="#N/A", reason=INJECTION)
-            message(
-                conn, "unmatched", sender="a@b.c", subject="Betreff \x07 mit Klingel", reason=""
-            )
+        message(state, "unmatched", sender=INJECTION, subject="#N/A", reason=INJECTION)
+        message(state, "unmatched", sender="a@b.c", subject="Betreff \x07 mit Klingel", reason="")
     record_manual(campaign, "1", "zusage", persons=2, note="=1+2")
 
 

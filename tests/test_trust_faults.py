@@ -13,7 +13,6 @@ import os
 import random
 import re
 import signal
-import sqlite3
 import ssl
 import subprocess
 import sys
@@ -37,7 +36,17 @@ from invite.core.codes import ALPHABET, CODE_LENGTH, format_code
 from invite.mail.mailparse import parse_mail
 from invite.steps.poll import assess, directory_of, poll
 from invite.steps.send import SendOptions, run_send
-from invite.store import DB_FILE, Store, all_invitees, audit_log, deliveries, lookup_invitee
+from invite.store import (
+    DB_FILE,
+    Store,
+    all_answers,
+    all_invitees,
+    audit_log,
+    count_inbox_messages,
+    deliveries,
+    inbox_messages,
+    lookup_invitee,
+)
 
 # -- helpers -----------------------------------------------------------------------------------
 
@@ -185,16 +194,15 @@ def test_poll_killed_at_random_moments_counts_every_reply_once(
 
     seed = int(time.time())
     rng = random.Random(seed)
-    db = sqlite3.connect(campaign.paths.data / DB_FILE, timeout=30, isolation_level=None)
+    db = Store.open(campaign.paths.data)  # a reader beside the polls it kills
 
     def recorded() -> int:
-        return db.execute("SELECT COUNT(*) FROM inbox_messages").fetchone()[0]
+        return count_inbox_messages(db)
 
     def half_done() -> int:  # recorded, but the answer not yet: the crash the next run heals
-        return db.execute(
-            "SELECT COUNT(*) FROM inbox_messages m WHERE kind IN ('answer', 'unclear') "
-            "AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.message = m.id)"
-        ).fetchone()[0]
+        messages = inbox_messages(db, ("answer", "unclear"))
+        answered = {a.message for a in all_answers(db)}
+        return sum(1 for m in messages if m.id not in answered)
 
     kills, runs, interrupted = 0, [], 0
     longest = 1.2  # seconds; shortened to what an uninterrupted run takes once one is seen
@@ -226,10 +234,8 @@ def test_poll_killed_at_random_moments_counts_every_reply_once(
         if not killed:  # aim the next moments within what a whole run takes
             longest = 0.9 * took
         runs.append((recorded() - before, round(took, 2), killed))
-        doubled = db.execute(
-            "SELECT message FROM answers WHERE message IS NOT NULL "
-            "GROUP BY message HAVING COUNT(*) > 1"
-        ).fetchall()
+        per_message = Counter(a.message for a in all_answers(db) if a.message is not None)
+        doubled = [m for m, n in per_message.items() if n > 1]
         assert not doubled, f"an answer was recorded twice after run {run} (seed {seed})"
         interrupted += half_done() > 0
         if kills >= 9:
@@ -247,17 +253,15 @@ def test_poll_killed_at_random_moments_counts_every_reply_once(
     assert kills >= 5, f"the poll finished too early to be killed often enough (seed {seed})"
 
     with campaign.open_state() as state:
-        rows = state.conn.execute("SELECT id, message_id, moved_to FROM inbox_messages").fetchall()
-        answers = state.conn.execute(
-            "SELECT invitee, answer, persons, message FROM answers ORDER BY id"
-        ).fetchall()
+        rows = inbox_messages(state)
+        answers = all_answers(state)
     expected_ids = {f"kill-{i}@corpus.test" for i in range(1, total + 1)}
-    assert len(rows) == total and {r["message_id"] for r in rows} == expected_ids, seed
-    assert all(r["moved_to"] for r in rows)
+    assert len(rows) == total and {r.message_id for r in rows} == expected_ids, seed
+    assert all(r.moved_to for r in rows)
     per_invitee: dict[str, list[tuple[str, int | None]]] = {}
     for a in answers:
-        assert a["message"] is not None
-        per_invitee.setdefault(a["invitee"], []).append((a["answer"], a["persons"]))
+        assert a.message is not None
+        per_invitee.setdefault(a.invitee, []).append((a.answer, a.persons))
     expected = {nr: [(answer, persons)] for nr, (_raw, answer, persons) in replies.items()}
     assert per_invitee == expected, seed
 
@@ -452,8 +456,8 @@ def test_two_polls_at_once_one_refuses_and_nothing_is_doubled(
     again = run_invite(*args, env=env)
     assert again.code == 0 and "Keine neuen Nachrichten" in again.out, again.text
     with campaign.open_state() as state:
-        assert state.conn.execute("SELECT COUNT(*) FROM inbox_messages").fetchone()[0] == total
-        assert state.conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == total
+        assert count_inbox_messages(state) == total
+        assert len(all_answers(state)) == total
     assert recipients(smtp_server) == everyone(total)  # one confirmation each
     folders = mailbox_ids(account)
     assert folders.get("INBOX", []) == [] and sum(len(ids) for ids in folders.values()) == total
@@ -500,8 +504,8 @@ def test_passwords_appear_in_no_output_and_no_file(
         args = cli_args(campaign)
         results = [run_invite("send", "--dry-run", *args, env=env)]
         # Keep a reader open so the write-ahead log stays on disk to be searched, too.
-        db = sqlite3.connect(campaign.paths.data / DB_FILE)
-        db.execute("SELECT COUNT(*) FROM deliveries").fetchone()
+        db = Store.open(campaign.paths.data)
+        deliveries(db)
         wrong_smtp = {**env, "INVITE_SMTP_PASSWORD": WRONG_SECRETS[0]}
         results.append(run_invite("send", "--yes", *args, env=wrong_smtp))
         assert results[-1].code != 0 and "Benutzername oder Passwort falsch" in results[-1].err
@@ -606,10 +610,8 @@ def test_no_message_body_in_the_audit_log_and_at_most_a_quoted_sentence_for_revi
 
     with campaign.open_state() as state:
         audit = [" ".join(str(v) for v in astuple(r)) for r in audit_log(state)]
-        inbox = state.conn.execute(
-            "SELECT reason, evidence, subject FROM inbox_messages"
-        ).fetchall()
-        notes = state.conn.execute("SELECT note, participants FROM answers").fetchall()
+        inbox = inbox_messages(state)
+        notes = all_answers(state)
     stored = b"".join(p.read_bytes() for p in campaign.paths.data.glob(f"{DB_FILE}*"))
     invitation = smtp_server.messages[0].message.get_body(("plain",)).get_content()
     invitation_lines = [line for line in invitation.splitlines() if len(line) > 40]
@@ -624,14 +626,12 @@ def test_no_message_body_in_the_audit_log_and_at_most_a_quoted_sentence_for_revi
         assert text.encode() not in stored, text
     # What review needs, and only that: the unclear sentence as the reason, a question as a
     # note, each a short excerpt (reasons ≤ 1000 characters, notes ≤ 1000).
-    assert [r["reason"] for r in inbox if MAYBE in r["reason"]] != []
-    assert [n["note"] for n in notes if QUESTION in n["note"]] != []
-    assert all(len(r["reason"]) <= 1000 for r in inbox) and all(
-        len(n["note"]) <= 1000 for n in notes
-    )
+    assert [r.reason for r in inbox if MAYBE in r.reason] != []
+    assert [n.note for n in notes if QUESTION in n.note] != []
+    assert all(len(r.reason) <= 1000 for r in inbox) and all(len(n.note) <= 1000 for n in notes)
     # The header lines shown for review are kept as they were sent (the subject here).
     subjects = {f"AW: {m.message['Subject']}" for m in smtp_server.messages}
-    assert {r["subject"] for r in inbox} == subjects
+    assert {r.subject for r in inbox} == subjects
 
 
 # -- 6. A guessed code matches nobody ----------------------------------------------------------------

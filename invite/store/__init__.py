@@ -6,7 +6,7 @@ lives in this package; nothing outside it sees a cursor or an ``sqlite3.Row``.
 
 One style throughout: ``Store`` is the open database and has only what belongs to the
 connection itself (``open``, ``close``, ``transaction``, ``meta``/``set_meta``, ``secret``,
-``schema_version``); everything else is a module-level function ``verb_or_noun(store, …)``
+``schema_version``, ``integrity_problems``, the ``clock`` for timestamps); everything else is a module-level function ``verb_or_noun(store, …)``
 that returns plain values or frozen dataclasses. Import them from ``invite.store``:
 
 - ``database``  Store, ``store.clock()``, ``exclusive()`` (the data folder's lock)
@@ -32,6 +32,7 @@ from invite.store.batches import (
     add_print_batch,
     count_printed_letters,
     latest_print_batch,
+    print_batches,
     printed_invitees,
     printed_letters,
     save_workbook_snapshot,
@@ -46,6 +47,7 @@ from invite.store.inbox import (
     AnswerRecord,
     InboxMessage,
     InboxRecord,
+    ReviewDecision,
     add_inbox_message,
     all_answers,
     answers_of,
@@ -68,6 +70,7 @@ from invite.store.inbox import (
     pending_moves,
     record_answer,
     resolve_review,
+    review_decisions,
     save_folder_position,
     seen_message,
     waiting_list_ids,
@@ -145,6 +148,7 @@ __all__ = [
     "PrintBatch",
     "PrintedLetter",
     "QueueItem",
+    "ReviewDecision",
     "Store",
     "SyncReport",
     "WorkbookSnapshot",
@@ -198,12 +202,14 @@ __all__ = [
     "pending_moves",
     "personal_row_counts",
     "personal_values",
+    "print_batches",
     "printed_invitees",
     "printed_letters",
     "purged_at",
     "queue_deliveries",
     "record_answer",
     "resolve_review",
+    "review_decisions",
     "save_folder_position",
     "save_workbook_snapshot",
     "scrub_personal_data",

@@ -4,6 +4,7 @@ tool last wrote to each workbook, to notice staff edits)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ class PrintBatch:
     kind: str  # invitation | reminder
     file: str  # absolute path of the PDF
     created_at: str
-    invitees: frozenset[str]
+    invitees: tuple[str, ...]  # Nr. in the order of the batch
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,15 @@ def add_print_batch(
     return batch_id
 
 
+def print_batches(store: Store, kind: str | None = None) -> list[PrintBatch]:
+    """Every print batch (of ``kind``), oldest first, with the invitees it holds."""
+    where, args = ("WHERE kind = ?", (kind,)) if kind else ("", ())
+    rows = store.conn.execute(
+        f"SELECT id, kind, file, created_at FROM print_batches {where} ORDER BY id", args
+    ).fetchall()
+    return [_batch(store, row) for row in rows]
+
+
 def latest_print_batch(store: Store, kind: str) -> PrintBatch | None:
     """The newest batch of ``kind`` with the invitees it holds."""
     row = store.conn.execute(
@@ -63,13 +73,15 @@ def latest_print_batch(store: Store, kind: str) -> PrintBatch | None:
         "ORDER BY id DESC LIMIT 1",
         (kind,),
     ).fetchone()
-    if row is None:
-        return None
+    return _batch(store, row) if row is not None else None
+
+
+def _batch(store: Store, row: sqlite3.Row) -> PrintBatch:
     members = store.conn.execute(
-        "SELECT invitee FROM print_batch_items WHERE batch = ?", (row["id"],)
+        "SELECT invitee FROM print_batch_items WHERE batch = ? ORDER BY rowid", (row["id"],)
     )
     return PrintBatch(
-        row["id"], row["kind"], row["file"], row["created_at"], frozenset(r[0] for r in members)
+        row["id"], row["kind"], row["file"], row["created_at"], tuple(r[0] for r in members)
     )
 
 

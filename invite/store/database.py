@@ -111,6 +111,11 @@ class Store:
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
+    def integrity_problems(self) -> list[str]:
+        """What SQLite's own check finds wrong with the file (empty: all well)."""
+        rows = [r[0] for r in self.conn.execute("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
+
     def secret(self) -> bytes:
         """The campaign's key for invitee codes and signed links (made at creation)."""
         return bytes.fromhex(self.meta("secret") or "")

@@ -435,3 +435,23 @@ def message_id_of(store: Store, message: int) -> str | None:
 
 def count_inbox_messages(store: Store) -> int:
     return int(store.conn.execute("SELECT COUNT(*) FROM inbox_messages").fetchone()[0])
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    """What staff decided on a set-aside message (invite prüfen or the workbook)."""
+
+    id: int
+    message: int
+    decision: str  # zusage | absage | unzustellbar | keine | zuordnen
+    invitee: str | None
+    persons: int | None
+    answer: int | None  # the answer it recorded
+    source: str  # manuell | tabelle
+    decided_at: str
+
+
+def review_decisions(store: Store) -> list[ReviewDecision]:
+    """Every staff decision, oldest first."""
+    rows = store.conn.execute("SELECT * FROM review_decisions ORDER BY id")
+    return [ReviewDecision(**{k: r[k] for k in r.keys()}) for r in rows]  # noqa: SIM118
