@@ -95,7 +95,7 @@ def _bounce_superseded(answer: AnswerRecord, invitation: Delivery | None) -> boo
         and invitation is not None
         and invitation.state == "sent"
         and invitation.round > 1  # a re-invitation (corrected address), not the bounced one
-        and bool(invitation.sent_at)
+        and invitation.sent_at is not None
         and invitation.sent_at >= answer.created_at  # same second: the resend came after
     )
 

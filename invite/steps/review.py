@@ -22,6 +22,7 @@ from invite.core.plurals import count
 from invite.errors import InviteError, Problem
 from invite.store import (
     InboxMessage,
+    OwedMove,
     Store,
     assign_message,
     current_answer,
@@ -445,10 +446,10 @@ def move_pending(campaign: Campaign, state: Store, mailbox: Mailbox, command: st
         return report
     imap = campaign.settings.imap
     mailbox.ensure_folder(imap.matched_folder)
-    by_source: dict[str, list[InboxMessage]] = {}
+    by_source: dict[str, list[OwedMove]] = {}
     for row in rows:
         by_source.setdefault(row.moved_to or imap.review_folder, []).append(row)
-    missing: list[InboxMessage] = []
+    missing: list[OwedMove] = []
     for source, items in by_source.items():
         mailbox.select(source)
         for row in items:

@@ -399,9 +399,24 @@ def resolve_review(
         add_audit(store, command, "Prüfung entschieden", invitee, f"{detail} ({source})")
 
 
-def pending_moves(store: Store) -> list[InboxMessage]:
-    rows = store.conn.execute("SELECT * FROM inbox_messages WHERE move_to IS NOT NULL ORDER BY id")
-    return [_message(r) for r in rows]
+@dataclass(frozen=True)
+class OwedMove:
+    """An IMAP move a staff decision still owes (done by prüfen or the next poll)."""
+
+    id: int  # the inbox message
+    message_id: str | None
+    sender: str
+    subject: str
+    moved_to: str | None  # the folder it is in now (None: still where poll found it)
+    move_to: str  # where the decision sends it
+
+
+def pending_moves(store: Store) -> list[OwedMove]:
+    rows = store.conn.execute(
+        "SELECT id, message_id, sender, subject, moved_to, move_to FROM inbox_messages "
+        "WHERE move_to IS NOT NULL ORDER BY id"
+    )
+    return [OwedMove(*r) for r in rows]
 
 
 def mark_moved_done(store: Store, message: int, folder: str, *, command: str, detail: str) -> None:
