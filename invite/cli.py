@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
-from invite import cli_text
+from invite import __version__, cli_text
 from invite.cli_text import Line
 from invite.console import robust_streams
 from invite.errors import EXIT_PROBLEMS, EXIT_USAGE, InviteError, ProblemsFound
@@ -138,7 +138,7 @@ def campaign_from(ctx: click.Context, kwargs: dict[str, Any]) -> Campaign:
 
 @click.group(cls=GermanGroup, context_settings=HELP)
 @click.help_option("-h", "--help", help=HELP_TEXT)
-@click.version_option(package_name="invite", message="invite %(version)s", help="Version anzeigen.")
+@click.version_option(__version__, message="invite %(version)s", help="Version anzeigen.")
 @_group_options
 def cli(**_: Any) -> None:
     """Einladungskampagnen der Stadtverwaltung: Kontaktliste prüfen, Briefe erzeugen,

@@ -12,8 +12,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from invite.core.addresses import address_key
 from invite.errors import Problem
 from invite.workbook.spreadsheet import RawCell, RawSheet, column_index
@@ -389,6 +387,8 @@ def normalise_email(address: str) -> str:
     here and each domain only once per list (10,000 rows share a few hundred domains), which
     makes checking a large list about five times faster.
     """
+    from email_validator import validate_email  # heavy (≈ 40 ms): imported on first use
+
     local, at, domain = address.rpartition("@")
     if at and domain.isascii():
         if len(local) <= 64 and len(address) <= 254 and _DOT_ATOM.fullmatch(local):
@@ -403,6 +403,8 @@ _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/
 
 @functools.lru_cache(maxsize=4096)
 def _ascii_domain(domain: str) -> str:
+    from email_validator import validate_email
+
     return validate_email(
         "x@" + domain, check_deliverability=False, allow_smtputf8=False
     ).ascii_domain
@@ -459,6 +461,8 @@ def _row_to_invitee(
 
     email = values.get("email", "")
     if email:
+        from email_validator import EmailNotValidError
+
         # Umlauts in the domain are fine (IDNA); before the @ most servers refuse them.
         try:
             email = normalise_email(email)
