@@ -234,8 +234,7 @@ def refresh_now(campaign: Campaign, follows: WorkbookFollows | None = None) -> N
     from invite.steps.status import refresh_workbook
 
     if follows is None or follows.changed:
-        for line in refresh_workbook(campaign):
-            click.echo(line)
+        say(cli_text.refresh_lines(refresh_workbook(campaign)))
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -455,11 +454,9 @@ def _clock() -> str:
     help="Zieldatei (Standard: <Datenordner>/rsvp-status.xlsx).",
 )
 def status_cmd(ctx: click.Context, out: Path | None, **kwargs: Any) -> None:
-    from invite.steps.status import summary_lines, write_status
+    from invite.steps.status import write_status
 
-    result = write_status(campaign_from(ctx, kwargs), out)
-    for line in summary_lines(result):
-        click.echo(line)
+    say(cli_text.status_lines(write_status(campaign_from(ctx, kwargs), out)))
 
 
 @step("record", "Antwort von Telefon, Fax oder persönlich eintragen (NR_ODER_CODE zusage|absage).")

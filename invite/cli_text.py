@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from invite.core.plurals import count, plural
+from invite.core.rsvp import STATUSES, deadline_text
 from invite.errors import Problem
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from invite.steps.remind import RemindPlan, RemindResult
     from invite.steps.review import ReviewSummary
     from invite.steps.send import SendPlan, SendResult
+    from invite.steps.status import StatusResult, WorkbookRefresh
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,64 @@ def review_lines(summary: ReviewSummary) -> list[Line]:
         + (f", noch offen: {summary.left}" if summary.left else "")
         + "."
     )
+
+
+# -- status, and the workbook after other steps ------------------------------------------
+
+
+def status_lines(result: StatusResult) -> list[Line]:
+    """The summary of `invite status`."""
+    ov = result.overview
+    counts = ", ".join(f"{ov.counts[s]} {s}" for s in STATUSES if ov.counts[s])
+    persons = f"  Zugesagt: {count(ov.persons_confirmed, 'Person', 'Personen')}"
+    if ov.capacity:
+        persons += f" (Saal: {count(ov.capacity, 'Platz', 'Plätze')}, {ov.free_places} frei)"
+    lines = out(
+        f"Rückmeldeliste geschrieben: {result.path}",
+        f"  {count(ov.invitees, 'Eingeladene', 'Eingeladene')}: {counts or 'keine'}",
+        persons,
+    )
+    if ov.waiting_invitees:
+        lines += out(
+            f"  Warteliste: {count(ov.waiting_invitees, 'Zusage', 'Zusagen')} mit "
+            f"{count(ov.waiting_persons, 'Person', 'Personen')} – der Saal ist voll."
+        )
+    if ov.review_items:
+        lines += out(
+            f"  {count(ov.review_items, 'Nachricht', 'Nachrichten')} zu prüfen "
+            "(Blatt „Zu prüfen“ in der Tabelle)."
+        )
+    deadline = deadline_text(ov.days_left, ov.deadline)
+    return lines + out(f"  {deadline[0].upper()}{deadline[1:]}.") + _edit_lines(result)
+
+
+def _edit_lines(result: StatusResult) -> list[Line]:
+    lines = []
+    if result.taken_in:
+        lines += out("Aus der Tabelle übernommen (als Antwort „tabelle“):")
+        lines += out(*(f"  – Nr. {e.number}: {', '.join(e.changes)}" for e in result.taken_in))
+    return lines + out(*(f"Hinweis: {n}" for n in result.notices))
+
+
+def refresh_lines(refresh: WorkbookRefresh) -> list[Line]:
+    """After send, remind, poll, record, prüfen: the workbook updated, or why not and what to do."""
+    if refresh.written is not None:
+        return out(f"Rückmeldeliste aktualisiert: {refresh.written.path}") + _edit_lines(
+            refresh.written
+        )
+    if refresh.held_open:
+        return out(
+            f"Hinweis: Die Rückmeldeliste „{refresh.held_open}“ ist gerade in Excel oder "
+            "LibreOffice geöffnet und wurde nicht aktualisiert. Sie wird aktualisiert, sobald "
+            "sie geschlossen ist und „invite status“ läuft."
+        )
+    if refresh.unclear_edits:
+        return out(
+            "Hinweis: Die Rückmeldeliste wurde nicht aktualisiert: Sie enthält Änderungen von "
+            "Hand, die nicht eindeutig sind, und wird deshalb nicht überschrieben. "
+            "„invite status“ nennt die Zellen, die zu korrigieren sind."
+        )
+    return out(f"Hinweis: Die Rückmeldeliste wurde nicht aktualisiert. {refresh.problem}")
 
 
 # -- teilnehmerliste, init ----------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from invite.cli import say
-from invite.cli_text import poll_lines
+from invite.cli_text import poll_lines, status_lines
 from invite.core.contacts import Invitee
 from invite.core.plurals import count, plural
 from invite.core.rsvp import STATUSES, Overview
@@ -20,7 +20,7 @@ from invite.steps.poll import PollSummary
 from invite.steps.purge import PurgePlan, PurgeResult, plan_lines
 from invite.steps.purge import summary_lines as purge_summary
 from invite.steps.record import RecordResult, confirmation_lines
-from invite.steps.status import StatusResult, summary_lines
+from invite.steps.status import StatusResult
 from invite.store import AnswerRecord
 
 NOUNS = {  # singular: plural, as the messages use them
@@ -79,7 +79,7 @@ def test_status_summary(n: int) -> None:
     counts = dict.fromkeys(STATUSES, 0)
     counts["zugesagt"] = n
     ov = Overview(counts, n, n, n, n, n, dt.date(2019, 1, 27), n, n)
-    lines = summary_lines(StatusResult(Path("x.xlsx"), ov))
+    lines = [line.text for line in status_lines(StatusResult(Path("x.xlsx"), ov))]
     assert grammar_problems(lines) == [], lines
 
 

@@ -17,9 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from invite.campaign import Campaign
-from invite.core.plurals import count
 from invite.core.rsvp import (
-    STATUSES,
     Answer,
     Delivery,
     Edit,
@@ -30,7 +28,6 @@ from invite.core.rsvp import (
     Printed,
     StatusRow,
     cell_text,
-    deadline_text,
     interpret_edits,
     local_time,
     overview,
@@ -86,6 +83,16 @@ class StatusResult:
     overview: Overview
     taken_in: list[Edit] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WorkbookRefresh:
+    """What became of rsvp-status.xlsx after a step: ``written``, or why it was left as it is."""
+
+    written: StatusResult | None = None
+    held_open: str = ""  # its file name: open in Excel or LibreOffice
+    unclear_edits: bool = False  # staff edits that cannot be taken in surely
+    problem: str = ""  # any other reason, in German
 
 
 def write_status(
@@ -368,66 +375,19 @@ def _audit_lines(state: Store, zone: ZoneInfo) -> Iterator[AuditLine]:
 # -- keeping the workbook current after every step --------------------------------------------
 
 
-def refresh_workbook(campaign: Campaign, *, today: dt.date | None = None) -> list[str]:
+def refresh_workbook(campaign: Campaign, *, today: dt.date | None = None) -> WorkbookRefresh:
     """Bring ``rsvp-status.xlsx`` up to date after a step that changed answers or deliveries.
 
     The one rule for every such step (send, remind, poll, record, prüfen): the same
     `write_status` as `invite status`, staff edits taken in first. It never fails the step:
     when the workbook is open in Excel/LibreOffice, holds unclear edits or cannot be written,
-    it is left as it is and the German lines returned say so and what to do.
+    it is left as it is and the summary says why (`cli_text.refresh_lines` says what to do).
     """
     try:
-        result = write_status(campaign, today=today)
+        return WorkbookRefresh(written=write_status(campaign, today=today))
     except WorkbookOpen as exc:
-        return [
-            f"Hinweis: Die Rückmeldeliste „{exc.path.name}“ ist gerade in Excel oder "
-            "LibreOffice geöffnet und wurde nicht aktualisiert. Sie wird aktualisiert, sobald "
-            "sie geschlossen ist und „invite status“ läuft."
-        ]
+        return WorkbookRefresh(held_open=exc.path.name)
     except UnclearEdits:
-        return [
-            "Hinweis: Die Rückmeldeliste wurde nicht aktualisiert: Sie enthält Änderungen von "
-            "Hand, die nicht eindeutig sind, und wird deshalb nicht überschrieben. "
-            "„invite status“ nennt die Zellen, die zu korrigieren sind."
-        ]
+        return WorkbookRefresh(unclear_edits=True)
     except InviteError as exc:
-        return [f"Hinweis: Die Rückmeldeliste wurde nicht aktualisiert. {exc}"]
-    return [f"Rückmeldeliste aktualisiert: {result.path}", *_edit_lines(result)]
-
-
-# -- summary ----------------------------------------------------------------------------------
-
-
-def summary_lines(result: StatusResult) -> list[str]:
-    """The German terminal summary."""
-    ov = result.overview
-    lines = [f"Rückmeldeliste geschrieben: {result.path}"]
-    counts = ", ".join(f"{ov.counts[s]} {s}" for s in STATUSES if ov.counts[s])
-    lines.append(f"  {count(ov.invitees, 'Eingeladene', 'Eingeladene')}: {counts or 'keine'}")
-    persons = f"  Zugesagt: {count(ov.persons_confirmed, 'Person', 'Personen')}"
-    if ov.capacity:
-        persons += f" (Saal: {count(ov.capacity, 'Platz', 'Plätze')}, {ov.free_places} frei)"
-    lines.append(persons)
-    if ov.waiting_invitees:
-        lines.append(
-            f"  Warteliste: {count(ov.waiting_invitees, 'Zusage', 'Zusagen')} mit "
-            f"{count(ov.waiting_persons, 'Person', 'Personen')} – der Saal ist voll."
-        )
-    if ov.review_items:
-        lines.append(
-            f"  {count(ov.review_items, 'Nachricht', 'Nachrichten')} zu prüfen "
-            "(Blatt „Zu prüfen“ in der Tabelle)."
-        )
-    deadline = deadline_text(ov.days_left, ov.deadline)
-    lines.append(f"  {deadline[0].upper()}{deadline[1:]}.")
-    lines.extend(_edit_lines(result))
-    return lines
-
-
-def _edit_lines(result: StatusResult) -> list[str]:
-    lines = []
-    if result.taken_in:
-        lines.append("Aus der Tabelle übernommen (als Antwort „tabelle“):")
-        lines.extend(f"  – Nr. {e.number}: {', '.join(e.changes)}" for e in result.taken_in)
-    lines.extend(f"Hinweis: {n}" for n in result.notices)
-    return lines
+        return WorkbookRefresh(problem=str(exc))
