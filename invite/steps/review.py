@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from invite.core.codes import format_code
@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # keep poll's import of attachment_summary light
     from invite.campaign import Campaign
     from invite.mail.imap import Mailbox
     from invite.paper.evidence import AttachmentReport
+    from invite.workbook.status_workbook import TypedDecision
 
 COMMAND = "pruefen"
 MAX_PERSONS = 1000
@@ -648,7 +649,7 @@ class TakenDecision:
 
 
 def typed_decisions(
-    state: Store, zone: ZoneInfo, where: str, typed: list[Any]
+    state: Store, zone: ZoneInfo, where: str, typed: list[TypedDecision]
 ) -> tuple[list[TakenDecision], list[Problem], list[str]]:
     """Check the „Entscheidung“ cells (``status_workbook.TypedDecision``) of sheet „Zu prüfen“:
     ``(decisions, problems, notices)``. Any problem refuses the whole workbook (nothing is
@@ -662,12 +663,12 @@ def typed_decisions(
     notices: list[str] = []
     seen: dict[int, int] = {}
 
-    def problem(cell: Any, text: str) -> Problem:
+    def problem(cell: TypedDecision, text: str) -> Problem:
         return Problem(where, text, sheet="Zu prüfen", row=cell.row, column="Entscheidung")
 
     for cell in typed:
         row = inbox_message(state, cell.item) if cell.item else None
-        if row is None:
+        if cell.item is None or row is None:
             text = "Die Zeile gehört zu keiner Nachricht (Spalte „Vorgang“ geändert?)."
             problems.append(problem(cell, text))
             continue
