@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import shutil
 import socket
 import statistics
 import sys
@@ -33,7 +34,10 @@ from workbooks import example_rows, write_contacts  # noqa: E402
 from invite.campaign import Campaign  # noqa: E402
 from invite.paper.production import ensure_rendered  # noqa: E402
 from invite.steps.send import SendOptions, calendar_attachment, calendar_entries, run_send  # noqa: E402
+from invite.store import DB_FILE, SQLITE_SIDE_FILES  # noqa: E402
 from invite.templates import template_context  # noqa: E402
+
+PRISTINE = "invite-vorbereitet.sqlite"
 
 # -- the sink ------------------------------------------------------------------------------
 
@@ -122,12 +126,17 @@ def prepare(workdir: Path, count: int, port: int) -> Campaign:
     with campaign.open_state() as state:
         invitees = campaign.sync(state, "bench")
         ensure_rendered(campaign, state, invitees)
+    # closed: the write-ahead log is folded in, the file alone is the whole state
+    shutil.copy2(campaign.paths.data / DB_FILE, workdir / PRISTINE)
     return campaign
 
 
 def reset_ledger(campaign: Campaign) -> None:
-    with campaign.open_state() as state:
-        state.conn.execute("DELETE FROM deliveries")
+    """Back to the database as prepared (nothing sent): the next round sends everything."""
+    data = campaign.paths.data
+    for end in SQLITE_SIDE_FILES:
+        (data / f"{DB_FILE}{end}").unlink(missing_ok=True)
+    shutil.copy2(data.parent / PRISTINE, data / DB_FILE)
 
 
 def run_invite(campaign: Campaign) -> tuple[int, float, float]:

@@ -45,7 +45,16 @@ sys.path.insert(0, str(REPO / "tests"))
 from workbooks import example_rows, write_contacts  # noqa: E402
 
 from invite.campaign import Campaign  # noqa: E402
-from invite.store import record_answer  # noqa: E402
+from invite.store import (  # noqa: E402
+    InboxRecord,
+    QueueItem,
+    add_inbox_message,
+    mark_sending,
+    mark_sent,
+    now,
+    queue_deliveries,
+    record_answer,
+)
 
 SENT = "2019-01-11T08:15:00+00:00"
 
@@ -57,40 +66,37 @@ def build(folder: Path, n: int) -> Campaign:
     rng = random.Random(7)
     with campaign.open_state() as state:
         campaign.sync(state, "bench")
-        with state.transaction() as conn:
-            for i in range(1, n + 1):
-                conn.execute(
-                    "INSERT INTO deliveries (invitee, kind, round, state, message_id, recipient, "
-                    "created_at, updated_at, sent_at) VALUES (?, 'invitation', 1, 'sent', ?, ?, "
-                    "?, ?, ?)",
-                    (
-                        str(i),
-                        f"<invite.invitation.{i}@x>",
-                        f"gast{i}@example.org",
-                        SENT,
-                        SENT,
-                        SENT,
-                    ),
+        state.clock = lambda: SENT
+        items, unclear = [], []
+        for i in range(1, n + 1):
+            items.append(
+                QueueItem(
+                    str(i), "invitation", 1, f"gast{i}@example.org", f"<invite.invitation.{i}@x>"
                 )
-                conn.execute(
-                    "INSERT INTO audit (at, command, action, invitee, detail) VALUES "
-                    "(?, 'send', 'Einladung gesendet', ?, ?)",
-                    (SENT, str(i), f"an gast{i}@example.org"),
-                )
-                if rng.random() < 0.05:
-                    conn.execute(
-                        "INSERT INTO deliveries (invitee, kind, round, state, message_id, "
-                        "recipient, created_at, updated_at, sent_at) VALUES (?, 'reminder', 1, "
-                        "'sent', ?, ?, ?, ?, ?)",
-                        (str(i), f"<invite.reminder.{i}@x>", "r@x", SENT, SENT, SENT),
-                    )
-                if rng.random() < 0.01:
-                    conn.execute(
-                        "INSERT INTO inbox_messages (content_hash, folder, sender, subject, kind, "
-                        "invitee, reason, processed_at) VALUES (?, 'INBOX', ?, ?, 'unclear', ?, "
-                        "'Antwort nicht eindeutig', ?)",
-                        (f"h{i}", f"gast{i}@example.org", "Re: Einladung", str(i), SENT),
-                    )
+            )
+            if rng.random() < 0.05:
+                items.append(QueueItem(str(i), "reminder", 1, "r@x", f"<invite.reminder.{i}@x>"))
+            if rng.random() < 0.01:
+                unclear.append(i)
+        for row in queue_deliveries(state, items):  # as send and remind leave them
+            mark_sending(state, row.id)
+            mark_sent(state, row, "send" if row.kind == "invitation" else "remind")
+        for i in unclear:  # as poll leaves a reply it could not read for sure
+            record = InboxRecord(
+                content_hash=f"h{i}",
+                message_id=f"r{i}@x",
+                folder="INBOX",
+                uidvalidity=1,
+                uid=i,
+                sender=f"gast{i}@example.org",
+                subject="Re: Einladung",
+                kind="unclear",
+                invitee=str(i),
+                evidence="",
+                reason="Antwort nicht eindeutig",
+            )
+            add_inbox_message(state, record, "poll")
+        state.clock = now
         for i in range(1, n + 1):
             roll = rng.random()
             if roll < 0.02:

@@ -39,7 +39,14 @@ from invite.store.batches import (
     workbook_paths,
     workbook_snapshot,
 )
-from invite.store.database import DB_FILE, LOCK_FILE, Store, exclusive, now
+from invite.store.database import (
+    DB_FILE,
+    LOCK_FILE,
+    SQLITE_SIDE_FILES,
+    Store,
+    exclusive,
+    now,
+)
 from invite.store.inbox import (
     ANSWERS,
     INBOX_KINDS,
@@ -140,6 +147,7 @@ __all__ = [
     "PURGED_KEY",
     "REVIEW_KINDS",
     "SCHEMA_VERSION",
+    "SQLITE_SIDE_FILES",
     "AnswerRecord",
     "AuditEntry",
     "Delivery",
