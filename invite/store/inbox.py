@@ -290,14 +290,6 @@ def mark_moved(store: Store, ids: Iterable[int], folder: str) -> None:
         )
 
 
-def message_answer(store: Store, message: int) -> AnswerRecord | None:
-    """The answer recorded from inbox message ``message``, if any."""
-    row = store.conn.execute(
-        "SELECT * FROM answers WHERE message = ? ORDER BY id DESC LIMIT 1", (message,)
-    ).fetchone()
-    return _answer(row) if row else None
-
-
 def current_answer(store: Store, invitee: str) -> AnswerRecord | None:
     """The answer that counts for ``invitee`` now, if any."""
     row = store.conn.execute(

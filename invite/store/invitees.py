@@ -100,11 +100,6 @@ def lookup_invitee(store: Store, number_or_code: str) -> Invitee | None:
     return _invitee(row) if row else None
 
 
-def invitee_by_code(store: Store, code: str) -> Invitee | None:
-    row = store.conn.execute("SELECT * FROM invitees WHERE code = ?", (code,)).fetchone()
-    return _invitee(row) if row else None
-
-
 def is_removed(store: Store, number: str) -> bool:
     """Whether invitee ``number`` is no longer on the contact list."""
     row = store.conn.execute(

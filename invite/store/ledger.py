@@ -83,14 +83,6 @@ def sent_recipients(store: Store, kind: str) -> dict[str, list[str]]:
     return out
 
 
-def delivery_by_message_id(store: Store, message_id: str) -> Delivery | None:
-    """The ledger row behind a Message-ID (replies are tied back through it)."""
-    row = store.conn.execute(
-        "SELECT * FROM deliveries WHERE message_id = ?", (message_id.strip(),)
-    ).fetchone()
-    return _delivery(row) if row else None
-
-
 def queue_deliveries(
     store: Store, items: Iterable[QueueItem], *, include_unknown: bool = False
 ) -> list[Delivery]:
