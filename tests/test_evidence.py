@@ -15,6 +15,7 @@ from sendkit import make_campaign
 
 from invite.mail.mailparse import Attachment
 from invite.paper.evidence import AttachmentReport, examine, guarded
+from invite.steps.review import attachment_summary
 
 
 @pytest.fixture(scope="module")
@@ -209,5 +210,14 @@ def test_form_printed_to_pdf_is_read_from_its_page(corpus: Corpus) -> None:
     assert "Petrowa" in form.namen.replace(" ", "") and form.code == corpus.inv("1").code
     nein = examine([pdf("f.pdf", _printed(corpus.filled_form("2", teilnahme="/nein")))]).forms
     assert [(f.printed, f.teilnahme) for f in nein] == [(True, "nein")]
-    blank = examine([pdf("f.pdf", _printed(corpus.form("3")))]).forms
-    assert [(f.printed, f.teilnahme, f.personen) for f in blank] == [(True, "", "")]
+    blank = examine([pdf("f.pdf", _printed(corpus.form("3")))])
+    assert [(f.printed, f.teilnahme, f.personen) for f in blank.forms] == [(True, "", "")]
+
+    # Review says what was read from the page, never „not readable“ for a tick it read.
+    said = attachment_summary(report)
+    assert "ohne Formularfelder gedruckt, auf der Seite gelesen: Ja angekreuzt" in said
+    assert "Personen „2“" in said and "nicht lesbar" not in said
+    assert "auf der Seite gelesen: Nein angekreuzt" in attachment_summary(
+        AttachmentReport(forms=nein)
+    )
+    assert "auf der Seite gelesen: kein eindeutiges Kreuz" in attachment_summary(blank)

@@ -64,7 +64,7 @@ class FormFields:
     email: str = ""
     telefon: str = ""
     bemerkungen: str = ""
-    printed: bool = False  # no fields: values read from the page text; ticks not readable
+    printed: bool = False  # no fields: values from the page text, the tick from the page image
 
 
 @dataclass(frozen=True)

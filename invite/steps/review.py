@@ -272,10 +272,14 @@ def item_lines(item: ReviewItem, position: int = 0, total: int = 0) -> list[str]
     return lines
 
 
+TICKS = {"ja": "Ja angekreuzt", "nein": "Nein angekreuzt"}
+
+
 def attachment_summary(report: AttachmentReport) -> str:
     """What the returned forms showed, in one German line for review: fields of filled-in
-    forms (no e-mail address or phone number: review does not need them) and ticks read
-    from scans."""
+    forms (no e-mail address or phone number: review does not need them), and for forms
+    printed to PDF or scanned what was read from the page (the tick is found on the rendered
+    page through the QR code, the typed values in the page text)."""
     parts = []
     for form in report.forms:
         fields = (
@@ -283,20 +287,23 @@ def attachment_summary(report: AttachmentReport) -> str:
             if form.code
             else []
         )
-        fields.append(f"Teilnahme „{form.teilnahme}“" if form.teilnahme else "nichts angekreuzt")
+        if form.printed:
+            fields.append("ohne Formularfelder gedruckt")
+            tick = TICKS.get(form.teilnahme, "kein eindeutiges Kreuz")
+            fields.append(f"auf der Seite gelesen: {tick}")
+        else:
+            fields.append(
+                f"Teilnahme „{form.teilnahme}“" if form.teilnahme else "nichts angekreuzt"
+            )
         if form.personen:
             fields.append(f"Personen „{form.personen}“")
         if form.namen:
             fields.append(f"Namen „{form.namen}“")
         if form.bemerkungen:
             fields.append(f"Bemerkungen „{form.bemerkungen}“")
-        if getattr(form, "printed", False):
-            fields.append("ohne Formularfelder gedruckt: Kreuze nicht lesbar")
         parts.append(f"Formular „{form.filename}“: " + ", ".join(fields))
     for scan in report.scans:
-        tick = {"ja": "Ja angekreuzt", "nein": "Nein angekreuzt"}.get(
-            scan.teilnahme, "kein eindeutiges Kreuz"
-        )
+        tick = TICKS.get(scan.teilnahme, "kein eindeutiges Kreuz")
         extra = ", Zahl im Feld Personen (bitte im Anhang ansehen)" if scan.persons_written else ""
         parts.append(f"eingescanntes Formular „{scan.filename}“: {tick}{extra}")
     return "; ".join(parts)[:MAX_SHOWN]
