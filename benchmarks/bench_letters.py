@@ -80,7 +80,7 @@ def main() -> None:
     print(f"Kerne: {cores}, Last vorher: {os.getloadavg()[0]:.1f} (andere Prozesse bremsen mit)")
     data = Path(tempfile.mkdtemp(prefix="bench-letters-"))
     try:
-        campaign = Campaign.open(REPO / "letters", REPO / "contacts.xlsx.example", data)
+        campaign = Campaign.open(REPO / "invite" / "bundled", REPO / "contacts.xlsx.example", data)
         settings = campaign.settings
         paths = Paths(data)
         register_fonts(settings.letter.font, settings.letter.font_bold)

@@ -4,7 +4,7 @@
 
 Runs, each ROUNDS (default 5) times as a fresh process (``python -m invite``, this checkout):
 ``--version``, ``--help``, ``check --help`` and ``check`` on the example contact list
-(contacts.xlsx.example with the bundled campaign in letters/, data folder in a temporary
+(contacts.xlsx.example with the bundled campaign in invite/bundled/, data folder in a temporary
 directory). The time is taken from starting the process to the first line it prints (stdout or
 stderr), measured with time.perf_counter; min/median/max are printed. Each command runs once
 uncounted first, with bytecode caching on, as in an installation.
@@ -66,7 +66,15 @@ def main() -> None:
             "--version": ["--version"],
             "--help": ["--help"],
             "check --help": ["check", "--help"],
-            "check": ["check", "--contacts", "contacts.xlsx.example", "--data", data],
+            "check": [
+                "check",
+                "--campaign",
+                "invite/bundled",
+                "--contacts",
+                "contacts.xlsx.example",
+                "--data",
+                data,
+            ],
         }
         print(f"invite start-up, {rounds} runs each, seconds to the first line of output")
         print(f"{'command':<14} {'min':>6} {'median':>6} {'max':>6} {'cpu':>6}  target  first line")

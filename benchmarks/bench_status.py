@@ -62,7 +62,7 @@ SENT = "2019-01-11T08:15:00+00:00"
 def build(folder: Path, n: int) -> Campaign:
     """Contacts, synced state, ledger, answers, review items and audit for ``n`` invitees."""
     contacts = write_contacts(folder / "kontakte.xlsx", example_rows(n))
-    campaign = Campaign.open(REPO / "letters", contacts, folder / "daten")
+    campaign = Campaign.open(REPO / "invite" / "bundled", contacts, folder / "daten")
     rng = random.Random(7)
     with campaign.open_state() as state:
         campaign.sync(state, "bench")
@@ -127,7 +127,9 @@ def measure(folder: Path, mode: str) -> dict[str, float]:
     from invite.steps.status import _audit_lines, load_facts, load_reviews, write_status
     from invite.workbook.status_workbook import WorkbookContent, write_status_workbook
 
-    campaign = Campaign.open(REPO / "letters", folder / "kontakte.xlsx", folder / "daten")
+    campaign = Campaign.open(
+        REPO / "invite" / "bundled", folder / "kontakte.xlsx", folder / "daten"
+    )
     if mode == "edited":
         shutil.copyfile(folder / "bearbeitet.xlsx", campaign.paths.status_workbook)
     start, cpu = time.perf_counter(), time.process_time()
@@ -169,7 +171,9 @@ def parts(folder: Path) -> list[tuple[str, float]]:
     from invite.steps.status import _audit_lines, _snapshot, load_facts, load_reviews
     from invite.workbook.status_workbook import WorkbookContent, read_back, write_status_workbook
 
-    campaign = Campaign.open(REPO / "letters", folder / "kontakte.xlsx", folder / "daten")
+    campaign = Campaign.open(
+        REPO / "invite" / "bundled", folder / "kontakte.xlsx", folder / "daten"
+    )
     zone = ZoneInfo("Europe/Berlin")
     out: list[tuple[str, float]] = []
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+BUNDLED = REPO / "invite" / "bundled"  # the example campaign, shipped inside the package
 
 
 @dataclass
@@ -25,8 +26,10 @@ class Result:
 def run_invite(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
 ) -> Result:
-    """``invite ARGS`` with stdin closed; INVITE_* variables only from ``env``."""
+    """``invite ARGS`` with stdin closed; INVITE_* variables only from ``env``. The campaign
+    is the bundled example unless ``--campaign`` or ``env`` names another."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("INVITE_")}
+    environ["INVITE_CAMPAIGN"] = str(BUNDLED)
     environ.update(env or {})
     proc = subprocess.run(
         [sys.executable, "-m", "invite", *args],

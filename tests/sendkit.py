@@ -19,7 +19,7 @@ SMTP_USER, SMTP_PASSWORD = "invite", "smtp-secret"  # what the smtp_server fixtu
 def copy_campaign(dest: Path, **mail_settings: object) -> Path:
     """Copy letters/ to ``dest``; keyword arguments replace ``key = value`` lines (TOML
     syntax of the value via repr for bools/numbers, quoted for strings)."""
-    shutil.copytree(REPO / "letters", dest)
+    shutil.copytree(REPO / "invite" / "bundled", dest)
     toml = dest / "campaign.toml"
     text = toml.read_text(encoding="utf-8")
     for key, value in mail_settings.items():

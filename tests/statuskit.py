@@ -62,7 +62,7 @@ def make_campaign(tmp_path: Path, contacts: Path | None = None, **settings: obje
     keyword arguments change ``key = value`` lines of campaign.toml (e.g. ``capacity=3``)."""
     target = tmp_path / "contacts.xlsx"
     shutil.copyfile(contacts or REPO / "contacts.xlsx.example", target)
-    campaign_dir = REPO / "letters"
+    campaign_dir = REPO / "invite" / "bundled"
     if settings:
         campaign_dir = copy_campaign(tmp_path / "kampagne", **settings)
     return Campaign.open(campaign_dir, target, tmp_path / "data")

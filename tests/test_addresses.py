@@ -68,7 +68,7 @@ def test_idna_2008_not_2003() -> None:
 
 
 def test_to_header_carries_the_punycode_domain_and_an_encoded_name() -> None:
-    settings = load_settings(REPO / "letters", environ={})
+    settings = load_settings(REPO / "invite" / "bundled", environ={})
     msg = compose(
         settings.mail,
         Recipient("Anna Müller", UNICODE),

@@ -72,9 +72,20 @@ def test_init_creates_campaign_and_refuses_to_overwrite(tmp_path: Path) -> None:
     assert again.code == 2 and "existiert bereits" in again.err  # an operator error
 
 
+def test_the_package_holds_the_example_campaign_as_real_files() -> None:
+    """A Windows checkout without symbolic links turns a link into a small text file: the
+    package data must be real files, and there is one copy of the templates."""
+    from invite.steps.init import BUNDLED
+
+    links = [p for p in (REPO / "invite").rglob("*") if p.is_symlink()]
+    assert links == []
+    assert BUNDLED == REPO / "invite" / "bundled" and (BUNDLED / "campaign.toml").is_file()
+    assert not (REPO / "letters").exists()  # the folder it was linked from: gone, not copied
+
+
 def _campaign_copy(tmp_path: Path) -> Path:
     target = tmp_path / "letters"
-    shutil.copytree(REPO / "letters", target)
+    shutil.copytree(REPO / "invite" / "bundled", target)
     return target
 
 

@@ -35,7 +35,11 @@ def test_messages_survive_a_console_that_is_not_utf8(
     rows[1]["Anrede"] = "Fräulein"
     contacts = write_contacts(folder / "Kontakte Übersicht.xlsx", rows)
     env = {k: v for k, v in os.environ.items() if not k.startswith("INVITE_")}
-    env.update(PYTHONIOENCODING=encoding, PYTHONPATH=str(REPO))
+    env.update(
+        PYTHONIOENCODING=encoding,
+        PYTHONPATH=str(REPO),
+        INVITE_CAMPAIGN=str(REPO / "invite" / "bundled"),  # the example campaign
+    )
     proc = subprocess.run(
         [sys.executable, "-m", "invite", "check", "--contacts", str(contacts)],
         cwd=REPO,

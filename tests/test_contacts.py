@@ -158,7 +158,7 @@ def test_campaign_sync_refuses_list_with_errors(tmp_path: Path) -> None:
     from invite.campaign import ContactErrors
 
     path = workbook(tmp_path / "k.xlsx", [[1, "", "", "", "", "", "", "", "", "x@", "E-Mail", ""]])
-    campaign = Campaign.open(REPO / "letters", path, tmp_path / "data")
+    campaign = Campaign.open(REPO / "invite" / "bundled", path, tmp_path / "data")
     with campaign.open_state() as state, pytest.raises(ContactErrors):
         campaign.sync(state, "test")
     with campaign.open_state() as state:

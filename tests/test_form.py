@@ -19,7 +19,7 @@ from invite.paper.fonts import register_fonts, shape
 from invite.paper.form import FIELDS, qr_modules, qr_payload, render_form
 from invite.settings import Settings, load_settings
 
-CAMPAIGN = Path(__file__).resolve().parent.parent / "letters"
+CAMPAIGN = Path(__file__).resolve().parent.parent / "invite" / "bundled"
 MM_PER_INCH = 25.4
 
 

@@ -11,7 +11,7 @@ from people import AYSE
 from invite.core import layout as L
 from invite.settings import Settings, load_settings
 
-CAMPAIGN = Path(__file__).resolve().parent.parent / "letters"
+CAMPAIGN = Path(__file__).resolve().parent.parent / "invite" / "bundled"
 
 
 @pytest.fixture(scope="module")

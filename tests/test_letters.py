@@ -106,7 +106,7 @@ def open_campaign(campaign_dir: Path, data_dir: Path) -> tuple[Campaign, Store]:
 def rendered(tmp_path_factory: pytest.TempPathFactory):
     """The bundled campaign rendered once for all 25 example invitees."""
     root = tmp_path_factory.mktemp("letters")
-    shutil.copytree(REPO / "letters", root / "campaign")
+    shutil.copytree(REPO / "invite" / "bundled", root / "campaign")
     campaign, state = open_campaign(root / "campaign", root / "data")
     report = render_letters(campaign, state)
     yield campaign, state, report
@@ -275,7 +275,7 @@ def test_body_stays_left_of_the_column_and_column_from_x_125(rendered) -> None:
 
 def short_campaign(tmp_path: Path, body: str) -> Path:
     campaign_dir = tmp_path / "campaign"
-    shutil.copytree(REPO / "letters", campaign_dir)
+    shutil.copytree(REPO / "invite" / "bundled", campaign_dir)
     (campaign_dir / TEMPLATE).write_text(body, encoding="utf-8")
     return campaign_dir
 
@@ -311,7 +311,7 @@ def test_seed_letter_keeps_signature_with_closing_and_text(rendered) -> None:
 
 
 def test_long_letter_flows_onto_three_pages(tmp_path: Path) -> None:
-    seed = (REPO / "letters" / TEMPLATE).read_text(encoding="utf-8")
+    seed = (REPO / "invite" / "bundled" / TEMPLATE).read_text(encoding="utf-8")
     body = seed.split("-#}", 1)[1]
     paragraphs = [p for p in body.split("\n\n") if p.strip() and "salutation" not in p]
     long_body = "{{ salutation }}\n\n" + "\n\n".join(paragraphs[:6] * 2 + paragraphs) + "\n"
@@ -335,7 +335,9 @@ def test_long_letter_flows_onto_three_pages(tmp_path: Path) -> None:
 
 
 def test_english_template_can_set_its_own_subject_and_closing(tmp_path: Path) -> None:
-    campaign_dir = short_campaign(tmp_path, (REPO / "letters" / TEMPLATE).read_text("utf-8"))
+    campaign_dir = short_campaign(
+        tmp_path, (REPO / "invite" / "bundled" / TEMPLATE).read_text("utf-8")
+    )
     english = campaign_dir / "templates" / "en" / "letter.txt.j2"
     comment, _, body = english.read_text("utf-8").partition("-#}")
     body = "\n".join(
@@ -431,7 +433,7 @@ def test_a_long_organisation_keeps_plz_and_ort_in_the_window(tmp_path: Path) -> 
     contacts = contacts_with(
         tmp_path, 2, Organisation=LONG_ORGANISATION, Straße="Hauptstraße 1", PLZ="48143"
     )
-    campaign = Campaign.open(REPO / "letters", contacts, tmp_path / "data")
+    campaign = Campaign.open(REPO / "invite" / "bundled", contacts, tmp_path / "data")
     with campaign.open_state() as state:
         campaign.sync(state, "test")
         render_letters(campaign, state, only=["2"])
@@ -450,7 +452,7 @@ def test_an_address_too_long_for_the_window_is_refused_naming_nr_and_field(
     tmp_path: Path,
 ) -> None:
     contacts = contacts_with(tmp_path, 2, Organisation=LONG_ORGANISATION + " " + LONG_ORGANISATION)
-    campaign = Campaign.open(REPO / "letters", contacts, tmp_path / "data")
+    campaign = Campaign.open(REPO / "invite" / "bundled", contacts, tmp_path / "data")
     with campaign.open_state() as state:
         campaign.sync(state, "test")
         with pytest.raises(InviteError) as caught:
@@ -467,7 +469,7 @@ def test_an_address_too_long_for_the_window_is_refused_naming_nr_and_field(
 
 def test_second_run_skips_everything_and_changes_rerender(tmp_path: Path) -> None:
     campaign_dir = tmp_path / "campaign"
-    shutil.copytree(REPO / "letters", campaign_dir)
+    shutil.copytree(REPO / "invite" / "bundled", campaign_dir)
     campaign, state = open_campaign(campaign_dir, tmp_path / "data")
     with state:
         first = render_letters(campaign, state)
@@ -493,7 +495,7 @@ def test_second_run_skips_everything_and_changes_rerender(tmp_path: Path) -> Non
 
 def test_mail_server_settings_do_not_rerender_but_the_subject_does(tmp_path: Path) -> None:
     campaign_dir = tmp_path / "campaign"
-    shutil.copytree(REPO / "letters", campaign_dir)
+    shutil.copytree(REPO / "invite" / "bundled", campaign_dir)
     settings_file = campaign_dir / "campaign.toml"
 
     def run() -> tuple[LettersReport, int]:
@@ -564,7 +566,7 @@ def test_print_batch_holds_postal_letters_programme_and_forms_in_number_order(re
 
 
 def test_simplex_print_batch_has_no_blank_pages_and_is_made_anew(tmp_path: Path) -> None:
-    campaign, state = open_campaign(REPO / "letters", tmp_path / "data")
+    campaign, state = open_campaign(REPO / "invite" / "bundled", tmp_path / "data")
     with state:
         duplex = render_letters(campaign, state, only=["2", "9"])
         simplex = render_letters(campaign, state, only=["2", "9"], duplex=False)
@@ -592,7 +594,7 @@ def test_cli_letters_simplex(tmp_path: Path) -> None:
 
 
 def test_only_renders_the_given_numbers(tmp_path: Path) -> None:
-    campaign, state = open_campaign(REPO / "letters", tmp_path / "data")
+    campaign, state = open_campaign(REPO / "invite" / "bundled", tmp_path / "data")
     with state:
         report = render_letters(campaign, state, only=["3", "9"])
         assert (report.letters_written, report.forms_written) == (2, 2)
@@ -606,7 +608,7 @@ def test_only_renders_the_given_numbers(tmp_path: Path) -> None:
 
 
 def test_ensure_rendered_makes_missing_files(tmp_path: Path) -> None:
-    campaign, state = open_campaign(REPO / "letters", tmp_path / "data")
+    campaign, state = open_campaign(REPO / "invite" / "bundled", tmp_path / "data")
     with state:
         chosen = [invitee(state, "1"), invitee(state, "13")]
         ensure_rendered(campaign, state, chosen)
@@ -618,7 +620,7 @@ def test_ensure_rendered_makes_missing_files(tmp_path: Path) -> None:
 
 
 def test_a_failing_invitee_is_reported_and_no_print_batch_is_made(tmp_path: Path) -> None:
-    campaign, state = open_campaign(REPO / "letters", tmp_path / "data")
+    campaign, state = open_campaign(REPO / "invite" / "bundled", tmp_path / "data")
     with state:
         campaign.paths.letters.parent.mkdir(parents=True, exist_ok=True)
         campaign.paths.letters.write_text("kein Ordner")  # letters cannot be written

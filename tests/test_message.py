@@ -32,7 +32,7 @@ from invite.settings import load_settings
 from invite.templates import RenderedMail
 
 REPO = Path(__file__).resolve().parent.parent
-SETTINGS = load_settings(REPO / "letters", environ={})
+SETTINGS = load_settings(REPO / "invite" / "bundled", environ={})
 DATE = dt.datetime(2019, 1, 10, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 PDF = b"%PDF-1.4\n% invite test\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 BODY = (

@@ -117,7 +117,7 @@ def files_containing(folder: Path, secret: str) -> list[Path]:
 
 
 def settings_with(environ: dict[str, str]):  # type: ignore[no-untyped-def]
-    return load_settings(REPO / "letters", environ=environ)
+    return load_settings(REPO / "invite" / "bundled", environ=environ)
 
 
 def test_oauth2_from_the_environment_like_every_other_key() -> None:

@@ -378,7 +378,7 @@ def test_locked_workbook_gives_a_clear_message_not_a_traceback(
     result = run_invite(
         "status",
         "--campaign",
-        str(REPO / "letters"),
+        str(REPO / "invite" / "bundled"),
         "--contacts",
         str(campaign.contacts_file),
         "--data",
@@ -399,7 +399,7 @@ def test_cli_writes_to_out_and_prints_a_german_summary(campaign: Campaign, tmp_p
         "--out",
         str(out),
         "--campaign",
-        str(REPO / "letters"),
+        str(REPO / "invite" / "bundled"),
         "--contacts",
         str(campaign.contacts_file),
         "--data",

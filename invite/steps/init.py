@@ -7,7 +7,9 @@ from pathlib import Path
 
 from invite.errors import EXIT_USAGE, InviteError
 
-BUNDLED = Path(__file__).resolve().parent.parent / "bundled"  # a link to the repo's letters/
+# The example campaign: real files inside the package (package data, also in a wheel and on a
+# Windows checkout without symbolic links), the one copy of its settings and templates.
+BUNDLED = Path(__file__).resolve().parent.parent / "bundled"
 
 
 def init_campaign(target: Path) -> Path:
