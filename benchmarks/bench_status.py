@@ -447,6 +447,7 @@ def _checkout(revision: str, tmp: Path, n: int) -> tuple[Path, Path]:
     subprocess.run(
         [sys.executable, "-c", _BUILD_ELSEWHERE, str(repo), str(data), str(n)],
         check=True,
+        cwd=repo,  # "-c" puts the working folder first on sys.path: its invite, not ours
         env=_env(repo),
     )
     print(f"Aufbau mit {revision}: {time.perf_counter() - began:.1f} s")

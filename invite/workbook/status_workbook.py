@@ -4,12 +4,12 @@ Written with XlsxWriter (styles, chart, validations, print set-up) whose data ro
 „Einladungen“, „Zu prüfen“ and „Verlauf“ are rendered as sheet XML in one pass
 (invite/workbook/sheet_xml.py), and read back with python-calamine: the workbook is rewritten
 after every step that changes answers or deliveries, so for 10,000 invitees it has to be
-quick. Measured with benchmarks/bench_status.py (10,000 invitees, 26,000 history lines, 5
-rounds each taking turns with the code before, on the shared 2-core machine at load 4.4):
-the whole step took 2.83 s of CPU (median) with XlsxWriter writing cell by cell and 1.30 s
-with the rows as sheet XML; the workbook alone 2.37 s and 0.83 s. Before that, openpyxl's
-write-only writer needed 4.4 s, and reading edits back took 1.4 s with openpyxl and 0.2 s
-with calamine. Every text from outside (names, subjects, notes) is stored as a string cell,
+quick. Measured with benchmarks/bench_status.py --compare 53567c2 (10,000 invitees, 26,000
+history lines, 5 rounds each taking turns with the code before, shared 2-core machine at load
+2.8): the whole step took 3.13 s (2.38 s of CPU, median) with XlsxWriter writing cell by cell
+and 1.82 s (1.44 s CPU) with the rows as sheet XML; the workbook alone 2.46 s and 0.91 s of
+CPU. Before that, openpyxl's write-only writer needed 4.4 s, and reading edits back took
+1.4 s with openpyxl and 0.2 s with calamine. Every text from outside (names, subjects, notes) is stored as a string cell,
 never as a formula: a reply saying ``=HYPERLINK(…)`` shows as exactly that text.
 """
 
