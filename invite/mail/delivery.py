@@ -35,7 +35,7 @@ from invite.mail.smtp import (
 )
 from invite.settings import ServerSettings, Settings
 from invite.store import (
-    Delivery,
+    LedgerEntry,
     QueueItem,
     Store,
     exclusive,
@@ -186,7 +186,7 @@ class _Pacer:
 @dataclass
 class _Pending:
     item: Outgoing
-    delivery: Delivery
+    delivery: LedgerEntry
     data: bytes | None = None
     last_error: str = ""
 
@@ -333,15 +333,15 @@ def _deliver_one(
 
 
 def resolve_unknown(
-    state: Store, unknown: Sequence[Delivery], transport: Transport, command: str
-) -> tuple[list[Delivery], list[Delivery], str | None]:
+    state: Store, unknown: Sequence[LedgerEntry], transport: Transport, command: str
+) -> tuple[list[LedgerEntry], list[LedgerEntry], str | None]:
     """Look for unknown deliveries' Message-IDs in the Sent folder: found means sent.
 
     Returns (found, still unknown, warning). Without the Sent folder setting nothing is found."""
     if not unknown or not transport.saves_copies:
         return [], list(unknown), None
-    found: list[Delivery] = []
-    rest: list[Delivery] = []
+    found: list[LedgerEntry] = []
+    rest: list[LedgerEntry] = []
     try:
         with transport.sent_folder() as folder:
             for delivery in unknown:

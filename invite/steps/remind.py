@@ -37,7 +37,7 @@ from invite.settings import Settings
 from invite.steps.send import AskPassword, file_name, make_transport, read_pdf, recipient_of
 from invite.store import (
     AnswerRecord,
-    Delivery,
+    LedgerEntry,
     Store,
     latest_answers,
     latest_deliveries,
@@ -88,7 +88,7 @@ def check_deadline(settings: Settings, today: dt.date, force: bool) -> None:
         )
 
 
-def _bounce_superseded(answer: AnswerRecord, invitation: Delivery | None) -> bool:
+def _bounce_superseded(answer: AnswerRecord, invitation: LedgerEntry | None) -> bool:
     """A bounce followed by a successful invitation (to a corrected address) is no answer."""
     return (
         answer.answer == "unzustellbar"

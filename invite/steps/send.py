@@ -41,7 +41,7 @@ from invite.mail.delivery import (
     server_password,
 )
 from invite.store import (
-    Delivery,
+    LedgerEntry,
     Store,
     all_invitees,
     confirmation_floor,
@@ -304,7 +304,7 @@ def run_send(
         return SendResult(plan, result)
 
 
-def _unclear(state: Store, plan: SendPlan) -> list[Delivery]:
+def _unclear(state: Store, plan: SendPlan) -> list[LedgerEntry]:
     ledger = latest_deliveries(state, "invitation")
     rows = [ledger.get(inv.number) for inv in plan.unknown + plan.to_send]
     return [row for row in rows if row is not None and row.state == "unknown"]
@@ -313,7 +313,7 @@ def _unclear(state: Store, plan: SendPlan) -> list[Delivery]:
 def _resolve(
     state: Store,
     plan: SendPlan,
-    unclear: list[Delivery],
+    unclear: list[LedgerEntry],
     transport: Transport,
     notice: Callable[[str], None] | None,
 ) -> None:
@@ -366,7 +366,7 @@ def due_confirmations(state: Store) -> list[tuple[Invitee, int]]:
     repeated Zusage is not. Waiting-list Zusagen get no confirmation (they are not in)."""
     answers = latest_answers(state)
     floors = confirmation_floor(state)
-    confirmations: dict[str, list[Delivery]] = {}
+    confirmations: dict[str, list[LedgerEntry]] = {}
     for row in deliveries(state, "confirmation"):
         confirmations.setdefault(row.invitee, []).append(row)
     due = []

@@ -96,7 +96,7 @@ from invite.store.invitees import (
 )
 from invite.store.ledger import (
     DELIVERY_KINDS,
-    Delivery,
+    LedgerEntry,
     QueueItem,
     confirmation_floor,
     count_sent,
@@ -147,7 +147,7 @@ __all__ = [
     "SQLITE_SIDE_FILES",
     "AnswerRecord",
     "AuditEntry",
-    "Delivery",
+    "LedgerEntry",
     "InboxMessage",
     "InboxRecord",
     "InviteeNote",

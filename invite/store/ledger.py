@@ -24,7 +24,10 @@ DELIVERY_KINDS = {
 
 
 @dataclass(frozen=True)
-class Delivery:
+class LedgerEntry:
+    """One outgoing message in the ledger (``core.rsvp.Delivery`` is what the workbook shows
+    of it)."""
+
     id: int
     invitee: str
     kind: str
@@ -48,18 +51,18 @@ class QueueItem:
     message_id: str  # used only when the row is new; an existing row keeps its Message-ID
 
 
-def _delivery(row: sqlite3.Row) -> Delivery:
-    return Delivery(**{f.name: row[f.name] for f in fields(Delivery)})
+def _delivery(row: sqlite3.Row) -> LedgerEntry:
+    return LedgerEntry(**{f.name: row[f.name] for f in fields(LedgerEntry)})
 
 
-def deliveries(store: Store, kind: str | None = None) -> list[Delivery]:
+def deliveries(store: Store, kind: str | None = None) -> list[LedgerEntry]:
     """All ledger rows (of one kind), oldest first."""
     where, args = ("WHERE kind = ?", (kind,)) if kind else ("", ())
     rows = store.conn.execute(f"SELECT * FROM deliveries {where} ORDER BY id", args)
     return [_delivery(r) for r in rows]
 
 
-def latest_deliveries(store: Store, kind: str) -> dict[str, Delivery]:
+def latest_deliveries(store: Store, kind: str) -> dict[str, LedgerEntry]:
     """The highest round of ``kind`` per invitee."""
     rows = store.conn.execute(
         "SELECT * FROM deliveries d WHERE kind = ? AND round = "
@@ -85,13 +88,13 @@ def sent_recipients(store: Store, kind: str) -> dict[str, list[str]]:
 
 def queue_deliveries(
     store: Store, items: Iterable[QueueItem], *, include_unknown: bool = False
-) -> list[Delivery]:
+) -> list[LedgerEntry]:
     """Create or re-queue ledger rows in one transaction. A ``sent`` row is never touched;
     an ``unknown`` one only with ``include_unknown`` (an explicit resend)."""
     requeue = ("queued", "failed", "unknown") if include_unknown else ("queued", "failed")
     marks = ", ".join("?" * len(requeue))
     stamp = store.clock()
-    out: list[Delivery] = []
+    out: list[LedgerEntry] = []
     with store.transaction() as conn:
         for item in items:
             conn.execute(
@@ -121,7 +124,7 @@ def mark_sending(store: Store, delivery_id: int) -> None:
         )
 
 
-def mark_sent(store: Store, delivery: Delivery, command: str, detail: str = "") -> None:
+def mark_sent(store: Store, delivery: LedgerEntry, command: str, detail: str = "") -> None:
     stamp = store.clock()
     with store.transaction() as conn:
         conn.execute(
@@ -147,7 +150,7 @@ def mark_requeued(store: Store, delivery_id: int, error: str) -> None:
         )
 
 
-def mark_failed(store: Store, delivery: Delivery, error: str, command: str) -> None:
+def mark_failed(store: Store, delivery: LedgerEntry, error: str, command: str) -> None:
     with store.transaction() as conn:
         conn.execute(
             "UPDATE deliveries SET state = 'failed', error = ?, updated_at = ? WHERE id = ?",
@@ -162,7 +165,7 @@ def mark_failed(store: Store, delivery: Delivery, error: str, command: str) -> N
         )
 
 
-def mark_unknown(store: Store, delivery: Delivery, error: str, command: str) -> None:
+def mark_unknown(store: Store, delivery: LedgerEntry, error: str, command: str) -> None:
     with store.transaction() as conn:
         conn.execute(
             "UPDATE deliveries SET state = 'unknown', error = ?, updated_at = ? WHERE id = ?",
@@ -177,7 +180,7 @@ def mark_unknown(store: Store, delivery: Delivery, error: str, command: str) -> 
         )
 
 
-def settle_interrupted(store: Store, command: str) -> list[Delivery]:
+def settle_interrupted(store: Store, command: str) -> list[LedgerEntry]:
     """Turn rows left ``sending`` by a dead process into ``unknown``. Call only while holding
     ``exclusive(...)``: then no living process can be in the middle of sending them."""
     with store.transaction() as conn:
