@@ -9,8 +9,9 @@ history lines, 5 rounds each taking turns with the code before, shared 2-core ma
 2.8): the whole step took 3.13 s (2.38 s of CPU, median) with XlsxWriter writing cell by cell
 and 1.82 s (1.44 s CPU) with the rows as sheet XML; the workbook alone 2.46 s and 0.91 s of
 CPU. Before that, openpyxl's write-only writer needed 4.4 s, and reading edits back took
-1.4 s with openpyxl and 0.2 s with calamine. Every text from outside (names, subjects, notes) is stored as a string cell,
-never as a formula: a reply saying ``=HYPERLINK(…)`` shows as exactly that text.
+1.4 s with openpyxl and 0.2 s with calamine. Every text from outside (names, subjects,
+notes) is stored as a string cell, never as a formula: a reply saying ``=HYPERLINK(…)``
+shows as exactly that text.
 """
 
 from __future__ import annotations
