@@ -30,7 +30,7 @@ from sendkit import make_campaign  # noqa: E402
 from workbooks import example_rows  # noqa: E402
 
 from invite.mail.mailparse import parse_mail  # noqa: E402
-from invite.steps.poll import Outcome, assess, directory_of  # noqa: E402
+from invite.steps.poll import Assessment, assess, directory_of  # noqa: E402
 
 STATUSES = ("zusage", "absage", "unzustellbar", "pruefen", "—")
 
@@ -65,7 +65,7 @@ def status_of(answer: str | None) -> str:
     return answer or "—"
 
 
-def evaluate(cases: Iterable[Case], outcome_of: dict[str, Outcome]) -> Figures:
+def evaluate(cases: Iterable[Case], outcome_of: dict[str, Assessment]) -> Figures:
     """Compare each case with the outcome ``assess`` gave its message."""
     figures = Figures()
     for case in cases:
@@ -119,7 +119,7 @@ def evaluate(cases: Iterable[Case], outcome_of: dict[str, Outcome]) -> Figures:
     return figures
 
 
-def run_corpus(tmp: Path) -> tuple[list[Case], dict[str, Outcome], float]:
+def run_corpus(tmp: Path) -> tuple[list[Case], dict[str, Assessment], float]:
     """Build the corpus for 42 invitees and assess every message; returns the seconds spent
     in parse + assess (building the corpus is not timed)."""
     with pytest.MonkeyPatch.context():
@@ -127,7 +127,7 @@ def run_corpus(tmp: Path) -> tuple[list[Case], dict[str, Outcome], float]:
     with campaign.open_state() as state:
         cases = build_corpus(campaign, state)
         directory = directory_of(state, campaign)
-    outcomes: dict[str, Outcome] = {}
+    outcomes: dict[str, Assessment] = {}
     start = time.perf_counter()
     for case in cases:
         outcomes[case.name] = assess(parse_mail(case.raw), directory)

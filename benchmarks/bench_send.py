@@ -32,8 +32,9 @@ from sendkit import copy_campaign  # noqa: E402
 from workbooks import example_rows, write_contacts  # noqa: E402
 
 from invite.campaign import Campaign  # noqa: E402
+from invite.mail.outgoing import calendar_attachment, calendar_entries  # noqa: E402
 from invite.paper.production import ensure_rendered  # noqa: E402
-from invite.steps.send import SendOptions, calendar_attachment, calendar_entries, run_send  # noqa: E402
+from invite.steps.send import SendOptions, run_send  # noqa: E402
 from invite.store import DB_FILE, SQLITE_SIDE_FILES  # noqa: E402
 from invite.templates import template_context  # noqa: E402
 

@@ -124,7 +124,8 @@ def measure(folder: Path, mode: str) -> dict[str, float]:
     from zoneinfo import ZoneInfo
 
     from invite.core.rsvp import overview, status_rows
-    from invite.steps.status import _audit_lines, load_facts, load_reviews, write_status
+    from invite.facts import load_facts
+    from invite.steps.status import _audit_lines, load_reviews, write_status
     from invite.workbook.status_workbook import WorkbookContent, write_status_workbook
 
     campaign = Campaign.open(
@@ -168,7 +169,8 @@ def parts(folder: Path) -> list[tuple[str, float]]:
     from zoneinfo import ZoneInfo
 
     from invite.core.rsvp import overview, status_rows
-    from invite.steps.status import _audit_lines, _snapshot, load_facts, load_reviews
+    from invite.facts import load_facts
+    from invite.steps.status import _audit_lines, _snapshot, load_reviews
     from invite.workbook.status_workbook import WorkbookContent, read_back, write_status_workbook
 
     campaign = Campaign.open(

@@ -46,6 +46,11 @@ class Paths:
     def status_workbook(self) -> Path:
         return self.data / "rsvp-status.xlsx"
 
+    @property
+    def participant_list(self) -> Path:
+        """The door list (`invite teilnehmerliste`; ``--out`` may put it elsewhere)."""
+        return self.data / "Teilnehmerliste.pdf"
+
     def letter(self, invitee: Invitee) -> Path:
         return self.letters / f"Einladung-{int(invitee.number):04d}.pdf"
 
@@ -54,6 +59,9 @@ class Paths:
 
 
 SYNCED_DIGEST_KEY = "contacts_digest"
+# Audit action of a written door list; its detail is the file's path, so that `invite purge`
+# finds a list written anywhere (``--out``).
+LIST_WRITTEN = "Teilnehmerliste geschrieben"
 
 
 class ContactErrors(ProblemsFound):

@@ -28,7 +28,7 @@ from invite.files import storage_message
 if TYPE_CHECKING:
     from invite.campaign import Campaign
     from invite.core.contacts import Invitee
-    from invite.mail.delivery import Outcome
+    from invite.mail.delivery import SendOutcome
     from invite.steps.poll import PollSummary
 
 # -- German help and usage texts ------------------------------------------------------------
@@ -340,7 +340,7 @@ def _run_with_progress(run: Callable[..., ResultT], confirm: Callable[[PlanT], b
                 bar.append(stack.enter_context(progress_bar(len(plan.to_send), "Senden")))
             return ok
 
-        def progress(outcome: Outcome) -> None:
+        def progress(outcome: SendOutcome) -> None:
             if bar:
                 bar[0].update(1)
 
@@ -472,7 +472,8 @@ def record_cmd(
     notiz: str,
     **kwargs: Any,
 ) -> None:
-    from invite.steps.record import confirmation_lines, record_manual
+    from invite.answering import confirmation_lines
+    from invite.steps.record import record_manual
 
     campaign = campaign_from(ctx, kwargs)
     result = record_manual(campaign, who, answer, persons=personen, note=notiz)
@@ -486,7 +487,8 @@ def record_cmd(
     "--liste", is_flag=True, help="Nur auflisten, was zu prüfen ist (ohne Terminal, ohne Fragen)."
 )
 def review_cmd(ctx: click.Context, liste: bool, **kwargs: Any) -> None:
-    from invite.steps import poll, review
+    from invite.session import connect_mailbox
+    from invite.steps import review
 
     campaign = campaign_from(ctx, kwargs)
     if liste:
@@ -509,7 +511,7 @@ def review_cmd(ctx: click.Context, liste: bool, **kwargs: Any) -> None:
             prompt, default=default, show_default=bool(default)
         ),
         say=click.echo,
-        connect=lambda: poll.connect(campaign, _ask_password()),
+        connect=lambda: connect_mailbox(campaign, _ask_password()),
     )
     say(cli_text.review_lines(summary))
     if summary.decided:

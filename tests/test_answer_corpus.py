@@ -18,7 +18,7 @@ from mailservers import DovecotServer
 from sendkit import imap_env, make_campaign
 from workbooks import example_rows
 
-from invite.steps.poll import Outcome, poll
+from invite.steps.poll import Assessment, poll
 from invite.store import all_answers, inbox_messages
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -28,7 +28,7 @@ from bench_answers import Figures, evaluate, run_corpus  # noqa: E402
 @dataclass
 class Assessed:
     cases: list[Case]
-    outcomes: dict[str, Outcome]
+    outcomes: dict[str, Assessment]
     figures: Figures
 
 

@@ -15,7 +15,7 @@ from sendkit import make_campaign
 
 from invite.mail.mailparse import Attachment
 from invite.paper.evidence import AttachmentReport, examine, guarded
-from invite.steps.review import attachment_summary
+from invite.reviewing import attachment_summary
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from invite.answering import RecordResult, confirmation_lines
 from invite.cli import say
 from invite.cli_text import poll_lines, status_lines
 from invite.core.contacts import Invitee
@@ -19,7 +20,6 @@ from invite.steps.check import undeliverable_reason
 from invite.steps.poll import PollSummary
 from invite.steps.purge import PurgePlan, PurgeResult, plan_lines
 from invite.steps.purge import summary_lines as purge_summary
-from invite.steps.record import RecordResult, confirmation_lines
 from invite.steps.status import StatusResult
 from invite.store import AnswerRecord
 

@@ -27,9 +27,9 @@ from workbooks import example_rows
 
 from invite.campaign import Campaign
 from invite.core.rsvp import status_rows
+from invite.facts import load_facts
 from invite.steps.poll import PollSummary, poll
 from invite.steps.remind import RemindOptions, plan_reminders
-from invite.steps.status import load_facts
 from invite.store import (
     AnswerRecord,
     InboxMessage,

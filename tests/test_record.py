@@ -10,10 +10,11 @@ from clirun import run_invite
 from openpyxl import load_workbook
 from statuskit import REPO, make_campaign
 
+from invite.answering import confirmation_lines
 from invite.campaign import Campaign
 from invite.core.codes import format_code
 from invite.errors import InviteError
-from invite.steps.record import confirmation_lines, record_manual
+from invite.steps.record import record_manual
 from invite.store import (
     Store,
     all_invitees,

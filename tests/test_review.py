@@ -20,9 +20,11 @@ from imapclient import IMAPClient
 from mailservers import DovecotServer, ImapAccount, free_port
 from sendkit import imap_env, make_campaign
 
+from invite import reviewing
 from invite.campaign import Campaign
+from invite.session import connect_mailbox as connect
 from invite.steps import review
-from invite.steps.poll import connect, poll
+from invite.steps.poll import poll
 from invite.store import audit_log, latest_answers, review_decisions
 
 MATCHED, REVIEW = "Anmeldungen.zugeordnet", "Anmeldungen.prüfen"  # Dovecot's separator is "."
@@ -198,7 +200,7 @@ def test_pruefen_settles_items_in_a_terminal_and_moves_the_mails(queue: Setup) -
         ]
         audit = [r.action for r in audit_log(state) if r.command == "pruefen"]
         assert audit.count("Prüfung entschieden") == 2 and "Nachricht verschoben" in audit
-        assert not review.load_queue(state, review.ZoneInfo("Europe/Berlin"))
+        assert not reviewing.load_queue(state, reviewing.ZoneInfo("Europe/Berlin"))
     assert ids_in(account, REVIEW) == set()
     assert {"r4@corpus.test", "r9@corpus.test", "r1@corpus.test"} <= ids_in(account, MATCHED)
 
@@ -276,7 +278,7 @@ def test_decision_stands_when_the_server_is_away_and_the_next_poll_moves_the_mai
 # -- the pure core -----------------------------------------------------------------------------
 
 
-ITEM = review.ReviewItem(
+ITEM = reviewing.ReviewItem(
     id=1,
     received=None,
     sender="a@example.org",
@@ -287,55 +289,57 @@ ITEM = review.ReviewItem(
     attachments="",
     persons=3,
     assigned="4",
-    candidates=(review.Candidate("4", "Anna Muster", "Verein"),),
+    candidates=(reviewing.Candidate("4", "Anna Muster", "Verein"),),
 )
 
 
-def lookup(who: str) -> review.Candidate | None:
-    return review.Candidate("17", "Ben", "") if who in ("17", "K7Q2-M9XA") else None
+def lookup(who: str) -> reviewing.Candidate | None:
+    return reviewing.Candidate("17", "Ben", "") if who in ("17", "K7Q2-M9XA") else None
 
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
-        ("zusage 2", review.Parsed("zusage", 2)),
-        ("Zusage", review.Parsed("zusage")),
-        ("ABSAGE", review.Parsed("absage")),
-        ("unzustellbar", review.Parsed("unzustellbar")),
-        ("Keine Antwort", review.Parsed("keine")),
-        ("nr 17", review.Parsed("zuordnen", target="17")),
-        ("Nr. 17 zusage 2 Personen", review.Parsed("zusage", 2, "17")),
-        ("code K7Q2-M9XA", review.Parsed("zuordnen", target="k7q2-m9xa")),
-        ("überspringen", review.Parsed("weiter")),
+        ("zusage 2", reviewing.Parsed("zusage", 2)),
+        ("Zusage", reviewing.Parsed("zusage")),
+        ("ABSAGE", reviewing.Parsed("absage")),
+        ("unzustellbar", reviewing.Parsed("unzustellbar")),
+        ("Keine Antwort", reviewing.Parsed("keine")),
+        ("nr 17", reviewing.Parsed("zuordnen", target="17")),
+        ("Nr. 17 zusage 2 Personen", reviewing.Parsed("zusage", 2, "17")),
+        ("code K7Q2-M9XA", reviewing.Parsed("zuordnen", target="k7q2-m9xa")),
+        ("überspringen", reviewing.Parsed("weiter")),
     ],
 )
-def test_parse_decision_words(typed: str, expected: review.Parsed) -> None:
-    assert review.parse_decision(typed) == expected
+def test_parse_decision_words(typed: str, expected: reviewing.Parsed) -> None:
+    assert reviewing.parse_decision(typed) == expected
 
 
 @pytest.mark.parametrize("typed", ["vielleicht", "absage 2", "zusage 0", "nr", "z", "zusage zwei"])
 def test_parse_decision_refuses_unclear_words(typed: str) -> None:
     with pytest.raises(ValueError):
-        review.parse_decision(typed)
+        reviewing.parse_decision(typed)
 
 
 def test_decide_uses_the_mails_persons_as_default_and_checks_typed_ones() -> None:
-    zusage = review.Parsed("zusage")
-    assert review.question(ITEM, zusage) == ("Wie viele Personen?", "3")
-    assert review.decide(ITEM, zusage, "", lookup=lookup) == review.Choice("zusage", "4", 3)
-    assert review.decide(ITEM, zusage, "5", lookup=lookup) == review.Choice("zusage", "4", 5)
-    assert review.decide(ITEM, zusage, "viele", lookup=lookup).error
-    moved = review.decide(ITEM, review.Parsed("zusage", 2, "17"), lookup=lookup)
-    assert moved == review.Choice("zusage", "17", 2)
-    assert review.decide(ITEM, review.Parsed("zuordnen"), "99", lookup=lookup).error
-    nobody = review.ReviewItem(**{**ITEM.__dict__, "assigned": None, "candidates": ()})
-    assert review.decide(nobody, review.Parsed("absage"), lookup=lookup).error
-    assert review.decide(nobody, review.Parsed("keine"), lookup=lookup) == review.Choice("keine")
+    zusage = reviewing.Parsed("zusage")
+    assert reviewing.question(ITEM, zusage) == ("Wie viele Personen?", "3")
+    assert reviewing.decide(ITEM, zusage, "", lookup=lookup) == reviewing.Choice("zusage", "4", 3)
+    assert reviewing.decide(ITEM, zusage, "5", lookup=lookup) == reviewing.Choice("zusage", "4", 5)
+    assert reviewing.decide(ITEM, zusage, "viele", lookup=lookup).error
+    moved = reviewing.decide(ITEM, reviewing.Parsed("zusage", 2, "17"), lookup=lookup)
+    assert moved == reviewing.Choice("zusage", "17", 2)
+    assert reviewing.decide(ITEM, reviewing.Parsed("zuordnen"), "99", lookup=lookup).error
+    nobody = reviewing.ReviewItem(**{**ITEM.__dict__, "assigned": None, "candidates": ()})
+    assert reviewing.decide(nobody, reviewing.Parsed("absage"), lookup=lookup).error
+    assert reviewing.decide(nobody, reviewing.Parsed("keine"), lookup=lookup) == reviewing.Choice(
+        "keine"
+    )
 
 
 def test_single_keys_and_whole_lines_mean_the_same() -> None:
     for key, line in (("z", "zusage"), ("a", "absage"), ("k", "keine antwort"), ("s", "weiter")):
-        assert review.parse_decision(key, keys=True) == review.parse_decision(line, keys=True)
+        assert reviewing.parse_decision(key, keys=True) == reviewing.parse_decision(line, keys=True)
 
 
 # -- decisions typed into the status workbook -------------------------------------------------
@@ -375,7 +379,7 @@ def test_a_decision_typed_into_the_workbook_is_taken_in_and_moved_by_the_next_po
         assert (answers["4"].answer, answers["4"].persons) == ("zusage", 2)
         assert (answers["5"].answer, answers["5"].source) == ("absage", "tabelle")
         assert answers["4"].source == "tabelle"
-        assert not review.load_queue(state, review.ZoneInfo("Europe/Berlin"))
+        assert not reviewing.load_queue(state, reviewing.ZoneInfo("Europe/Berlin"))
     assert {"r4@corpus.test", "r9@corpus.test"} <= ids_in(account, REVIEW)  # not moved yet
 
     poll(campaign)
@@ -404,7 +408,7 @@ def test_an_unclear_decision_word_is_refused_and_nothing_changes(queue: Setup) -
     with campaign.open_state() as state:
         assert latest_answers(state)["4"].answer == "pruefen"
         assert "5" not in latest_answers(state)
-        assert len(review.load_queue(state, review.ZoneInfo("Europe/Berlin"))) == 2
+        assert len(reviewing.load_queue(state, reviewing.ZoneInfo("Europe/Berlin"))) == 2
 
 
 def test_a_zusage_decided_in_review_gets_its_confirmation_with_the_next_poll(
@@ -469,5 +473,5 @@ def test_a_decided_mail_delivered_again_is_not_reopened(
     assert poll(campaign).duplicates == 1
     with campaign.open_state() as state:
         assert "4" not in latest_answers(state)
-        assert len(review.load_queue(state, review.ZoneInfo("Europe/Berlin"))) == 1
+        assert len(reviewing.load_queue(state, reviewing.ZoneInfo("Europe/Berlin"))) == 1
     assert ids_in(account, REVIEW) == {"r9@corpus.test"}

@@ -10,7 +10,7 @@ import pytest
 from invite.core.contacts import Invitee
 from invite.core.rsvp import (
     Answer,
-    Delivery,
+    DeliveryFact,
     EditableCells,
     Facts,
     FoundCells,
@@ -46,21 +46,21 @@ def answer(kind: str, **kwargs: object) -> Answer:
     return Answer(**values)
 
 
-SENT = Delivery("invitation", "sent", T0)
+SENT = DeliveryFact("invitation", "sent", T0)
 
 
 @pytest.mark.parametrize(
     ("facts", "status"),
     [
         (Facts(inv()), "nicht versendet"),
-        (Facts(inv(), (Delivery("invitation", "queued"),)), "nicht versendet"),
+        (Facts(inv(), (DeliveryFact("invitation", "queued"),)), "nicht versendet"),
         (Facts(inv(), (SENT,)), "offen"),
         (Facts(inv(channel="post"), printed=(Printed("invitation", T0),)), "offen"),
         (Facts(inv(), (SENT,), answer=answer("zusage", persons=2)), "zugesagt"),
         (Facts(inv(), (SENT,), answer=answer("absage")), "abgesagt"),
         (Facts(inv(), (SENT,), answer=answer("unzustellbar")), "unzustellbar"),
         (Facts(inv(), (SENT,), answer=answer("pruefen")), "prüfen"),
-        (Facts(inv(), (Delivery("invitation", "unknown", None, "abgebrochen"),)), "prüfen"),
+        (Facts(inv(), (DeliveryFact("invitation", "unknown", None, "abgebrochen"),)), "prüfen"),
         (Facts(inv(), (SENT,), review_times=(LATER,)), "prüfen"),
         # a message to review that came after the answer wins; one before it does not
         (
@@ -79,9 +79,9 @@ def test_sent_date_is_the_first_of_mail_and_print_and_reminder_the_last() -> Non
         Facts(
             inv(channel="both"),
             (
-                Delivery("invitation", "sent", T0 + dt.timedelta(hours=2)),
-                Delivery("reminder", "sent", LATER),
-                Delivery("reminder", "failed", None, "550"),
+                DeliveryFact("invitation", "sent", T0 + dt.timedelta(hours=2)),
+                DeliveryFact("reminder", "sent", LATER),
+                DeliveryFact("reminder", "failed", None, "550"),
             ),
             printed=(Printed("invitation", T0), Printed("reminder", T0 + dt.timedelta(days=1))),
         )
@@ -92,7 +92,7 @@ def test_sent_date_is_the_first_of_mail_and_print_and_reminder_the_last() -> Non
 
 
 def test_failed_mail_is_not_sent_and_says_why() -> None:
-    row = status_row(Facts(inv(), (Delivery("invitation", "failed", None, "550 unbekannt"),)))
+    row = status_row(Facts(inv(), (DeliveryFact("invitation", "failed", None, "550 unbekannt"),)))
     assert row.status == "nicht versendet"
     assert row.hint == "E-Mail nicht versandt: 550 unbekannt"
 
@@ -292,7 +292,7 @@ def test_what_the_database_already_says_is_no_edit() -> None:
 
 
 def test_a_bounce_no_longer_counts_after_a_new_invitation_went_out() -> None:
-    resent = Delivery("invitation", "sent", LATER + dt.timedelta(days=1))
+    resent = DeliveryFact("invitation", "sent", LATER + dt.timedelta(days=1))
     bounced = answer("unzustellbar")
     row = status_row(Facts(inv(), (SENT, resent), answer=bounced))
     assert row.status == "offen" and "erneut eingeladen" in row.hint

@@ -23,10 +23,11 @@ from mailservers import DovecotServer, ImapAccount, ReceivedMessage, SmtpServer,
 from sendkit import REPO, copy_campaign, imap_env, make_campaign, smtp_env
 from workbooks import example_rows
 
+from invite.answering import send_confirmations
 from invite.campaign import Campaign
 from invite.errors import InviteError
 from invite.mail.delivery import DeliveryResult
-from invite.steps.send import SendOptions, run_send, send_confirmations
+from invite.steps.send import SendOptions, run_send
 from invite.store import (
     InboxRecord,
     Store,

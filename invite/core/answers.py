@@ -24,7 +24,9 @@ from invite.mail.mailparse import IncomingMail
 from invite.paper.evidence import FormFields, ScanReading
 
 MAX_REPLY_CHARS = 20_000
-MAX_PERSONS = 20
+# Above this, a count read from a mail is implausible: staff decide (`invite prüfen`). Not the
+# limit of what staff may enter (``core.rsvp.MAX_PERSONS``).
+MAX_READ_PERSONS = 20
 
 
 @dataclass(frozen=True)
@@ -600,7 +602,7 @@ def _persons(found: _Collected) -> tuple[int | None, str]:
         ) + "."
     if totals:
         total = totals[0]
-        if not 1 <= total <= MAX_PERSONS:
+        if not 1 <= total <= MAX_READ_PERSONS:
             return None, f"Ungewöhnliche Personenzahl: {found.persons[0][1]}."
         extra = sum(c for c, _w in found.companions)
         if extra + 1 > total:
@@ -611,7 +613,7 @@ def _persons(found: _Collected) -> tuple[int | None, str]:
         return None, f"Anzahl Personen unklar (Begleitung ohne Zahl): {found.unknown}"
     if found.companions:
         total = 1 + sum(c for c, _w in found.companions)
-        if total > MAX_PERSONS:
+        if total > MAX_READ_PERSONS:
             return None, f"Ungewöhnliche Personenzahl: {found.companions[0][1]}."
         return total, ""
     if found.plural:

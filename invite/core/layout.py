@@ -64,6 +64,73 @@ SUBJECT_TOP = WINDOW_BOTTOM + 8.46  # two blank lines below the address field
 BODY_BOTTOM = PAGE_HEIGHT - 22.0
 CONTINUATION_TOP = 32.0  # below the reduced header of pages 2 …
 
+# -- the Anmeldeformular --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormGeometry:
+    """Where the parts of the Anmeldeformular are, in mm from the page's top left corner: the
+    one description ``invite.paper.form`` draws from and ``invite.paper.evidence`` reads ticks
+    from in a scan (through the QR code's corners), so a layout change moves both."""
+
+    left: float = MARGIN_LEFT
+    right: float = TEXT_RIGHT
+    title_top: float = 52.0
+    invitee_top: float = 96.0
+    fields_top: float = 118.0
+    return_top: float = 240.0
+    title_right: float = 148.0
+    qr_size: float = 36.0  # including the quiet zone: the symbol is ≈ 26 mm (≥ 25 mm survives fax)
+    qr_quiet_modules: int = 4
+    tick_box: float = 5.0  # the square of each Teilnahme option
+    tick_radius: float = 1.6  # where ink counts as a tick, around the square's centre
+    persons_width: float = 20.0
+    persons_height: float = 7.5
+
+    @property
+    def qr_box(self) -> tuple[float, float]:
+        """Left and top of the QR code's square (quiet zone included)."""
+        return self.right - self.qr_size, self.title_top - 8
+
+    def qr_symbol(self, modules: int) -> tuple[float, float, float]:
+        """Left, top and side of the symbol itself (no quiet zone) for ``modules`` per side."""
+        unit = self.qr_size / (modules + 2 * self.qr_quiet_modules)
+        box_left, box_top = self.qr_box
+        quiet = self.qr_quiet_modules * unit
+        return box_left + quiet, box_top + quiet, modules * unit
+
+    def answer_row(self, index: int) -> float:
+        """Baseline of Teilnahme option ``index`` (0 ja, 1 nein)."""
+        return self.fields_top + 7 + index * 8
+
+    def tick_square(self, index: int) -> tuple[float, float]:
+        """Left and bottom of the square of option ``index``."""
+        return self.left, self.answer_row(index) + 1.2
+
+    def tick_centre(self, index: int) -> tuple[float, float]:
+        left, bottom = self.tick_square(index)
+        return left + self.tick_box / 2, bottom - self.tick_box / 2
+
+    @property
+    def persons_top(self) -> float:
+        """Baseline of the „Personen“ label."""
+        return self.fields_top + 29
+
+    @property
+    def persons_field(self) -> tuple[float, float, float, float]:
+        """Left, top, width, height of the persons box."""
+        return self.left + 45, self.persons_top - 5, self.persons_width, self.persons_height
+
+    @property
+    def persons_inside(self) -> tuple[float, float, float, float]:
+        """Left, top, right, bottom inside the persons box's border (where digits are)."""
+        left, top, width, height = self.persons_field
+        return left + 1, top + 1.2, left + width - 1, top + height - 1.2
+
+
+FORM = FormGeometry()
+
+
 # -- the information column ----------------------------------------------------------------
 
 

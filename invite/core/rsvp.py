@@ -46,14 +46,14 @@ TYPED_STATUS = {
     "prufen": "pruefen",
 }
 CHANNEL_LABELS = {"email": "E-Mail", "post": "Post", "both": "E-Mail und Post"}
-MAX_PERSONS = 1000
+MAX_PERSONS = 1000  # the most persons staff may enter for one invitee (workbook, prüfen)
 
 
 # -- facts in ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Delivery:
+class DeliveryFact:
     """One ledger row: an email the tool sent (or tried to)."""
 
     kind: str  # invitation | reminder | confirmation
@@ -97,7 +97,7 @@ class Facts:
     """Everything the database knows about one invitee, as plain data."""
 
     invitee: Invitee
-    deliveries: tuple[Delivery, ...] = ()
+    deliveries: tuple[DeliveryFact, ...] = ()
     printed: tuple[Printed, ...] = ()
     answer: Answer | None = None
     note: Note | None = None
@@ -128,6 +128,7 @@ class StatusRow:
     hint: str
     waiting_position: int | None = None
     answer: str = ""  # the current answer (zusage …), even while the status says „prüfen“
+    reviews: int = 0  # messages newer than the answer that wait for staff („prüfen“)
 
     @property
     def editable(self) -> EditableCells:
@@ -156,7 +157,7 @@ def status_rows(facts: Iterable[Facts]) -> list[StatusRow]:
     return [status_row(f, positions.get(f.invitee.number)) for f in facts]
 
 
-def _bounce_superseded(answer: Answer | None, invitations: list[Delivery]) -> bool:
+def _bounce_superseded(answer: Answer | None, invitations: list[DeliveryFact]) -> bool:
     """A bounce no longer counts once an invitation went out successfully after it."""
     if answer is None or answer.answer != "unzustellbar":
         return False
@@ -223,6 +224,7 @@ def status_row(facts: Facts, waiting_position: int | None = None) -> StatusRow:
         hint="; ".join(hints),
         waiting_position=waiting_position,
         answer=answer.answer if answer else "",
+        reviews=len(newer_reviews),
     )
 
 

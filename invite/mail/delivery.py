@@ -8,17 +8,15 @@ message the ledger row is committed as ``sending`` before the SMTP transaction a
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import mailbox
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from invite.campaign import Campaign
 from invite.core.contacts import Invitee
 from invite.core.message import MailMessage, envelope_address, new_message_id
 from invite.core.plurals import count
@@ -33,32 +31,18 @@ from invite.mail.smtp import (
     TemporaryFailure,
     server_name,
 )
-from invite.settings import ServerSettings, Settings
+from invite.settings import Settings
 from invite.store import (
     LedgerEntry,
     QueueItem,
     Store,
-    exclusive,
     mark_failed,
     mark_requeued,
     mark_sending,
     mark_sent,
     mark_unknown,
     queue_deliveries,
-    settle_interrupted,
 )
-
-
-@contextlib.contextmanager
-def sending_batch(campaign: Campaign, command: str) -> Iterator[tuple[Store, list[Invitee]]]:
-    """What every sending step starts with: one sender at a time on the data folder, contacts
-    synced, and rows a killed process left ``sending`` turned ``unknown`` (never resent
-    silently)."""
-    with exclusive(campaign.paths.data, command), campaign.open_state() as state:
-        invitees = campaign.sync(state, command)
-        settle_interrupted(state, command)
-        yield state, invitees
-
 
 # Waits before the 2nd, 3rd and 4th try of a message the server refused for now (4xx).
 RETRY_DELAYS: tuple[float, ...] = (5.0, 30.0, 120.0)
@@ -77,7 +61,7 @@ class Outgoing:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SendOutcome:
     invitee: Invitee
     status: str  # sent | failed | unknown | preview
     detail: str = ""
@@ -109,23 +93,6 @@ class Transport:
 
     def sent_folder(self) -> SentFolder:
         return SentFolder(self.settings.imap, self.settings.mail.sent_folder, self.imap_password)
-
-
-def server_password(
-    kind: str, server: ServerSettings, ask: Callable[[str], str] | None
-) -> str | None:
-    """The password from the environment, else asked for; never stored anywhere. None for
-    ``auth = "oauth2"``: the token comes from the server's token_command at login."""
-    user, password = server.user, server.password
-    if not user or password is not None or server.auth == "oauth2":
-        return password
-    if ask is None:
-        raise InviteError(
-            f"Für die Anmeldung am {kind}-Server als „{user}“ fehlt das Passwort. Setzen Sie "
-            f"die Umgebungsvariable INVITE_{kind}_PASSWORD oder starten Sie im Terminal.",
-            exit_code=2,
-        )
-    return ask(f"Passwort für {user} ({kind})")
 
 
 def local_now(settings: Settings) -> dt.datetime:
@@ -198,7 +165,7 @@ def deliver(
     *,
     command: str,
     include_unknown: bool = False,
-    progress: Callable[[Outcome], None] | None = None,
+    progress: Callable[[SendOutcome], None] | None = None,
     notice: Callable[[str], None] | None = None,
 ) -> DeliveryResult:
     """Send each item once over one SMTP connection; see the module docstring."""
@@ -252,7 +219,7 @@ def deliver(
                     )
                     mark_failed(state, entry.delivery, text, command)
                     result.failed.append((entry.item.invitee, text))
-                    report(Outcome(entry.item.invitee, "failed", text))
+                    report(SendOutcome(entry.item.invitee, "failed", text))
                 pending = []
             elif pending:
                 delay = delays.pop(0)
@@ -281,7 +248,7 @@ def _deliver_one(
     sender: str,
     command: str,
     result: DeliveryResult,
-) -> Outcome | None:
+) -> SendOutcome | None:
     """One message through the ledger; ``None`` means "retry later"."""
     item, delivery = entry.item, entry.delivery
     invitee = item.invitee
@@ -292,7 +259,7 @@ def _deliver_one(
         except (InviteError, OSError) as exc:
             mark_failed(state, delivery, str(exc), command)
             result.failed.append((invitee, str(exc)))
-            return Outcome(invitee, "failed", str(exc))
+            return SendOutcome(invitee, "failed", str(exc))
     recipient, needs_utf8 = envelope_address(delivery.recipient)
     pacer.wait()
     mark_sending(state, delivery.id)
@@ -305,7 +272,7 @@ def _deliver_one(
     except PermanentFailure as exc:
         mark_failed(state, delivery, str(exc), command)
         result.failed.append((invitee, str(exc)))
-        return Outcome(invitee, "failed", str(exc))
+        return SendOutcome(invitee, "failed", str(exc))
     except OutcomeUnknown as exc:
         mark_unknown(state, delivery, str(exc), command)
         result.unknown.append((invitee, str(exc)))
@@ -315,7 +282,7 @@ def _deliver_one(
                 f"Der Mailserver {server_name(smtp)} antwortet nicht mehr "
                 f"(Zeitüberschreitung nach {smtp.timeout:g} s)."
             )
-        return Outcome(invitee, "unknown", str(exc))
+        return SendOutcome(invitee, "unknown", str(exc))
     except InviteError as exc:  # could not (re)connect: the message never left
         mark_requeued(state, delivery.id, str(exc))
         result.stopped = str(exc)
@@ -329,7 +296,7 @@ def _deliver_one(
                 result.warnings.append(str(exc))
     mark_sent(state, delivery, command)
     result.sent.append(invitee)
-    return Outcome(invitee, "sent")
+    return SendOutcome(invitee, "sent")
 
 
 def resolve_unknown(

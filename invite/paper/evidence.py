@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from invite.core.codes import normalise_code
+from invite.core.layout import FORM
 from invite.mail.mailparse import Attachment
 
 FORM_FIELDS = ("code", "teilnahme", "personen", "namen", "email", "telefon", "bemerkungen")
@@ -541,8 +542,9 @@ DARK = 110  # grey value below which a pixel is ink
 
 
 @dataclass(frozen=True)
-class _Geometry:
-    """Where things are on the Anmeldeformular, in mm from the page's top left corner."""
+class TickPositions:
+    """The Anmeldeformular's QR symbol and tick places for one code (``core.layout.FORM``),
+    in mm from the page's top left corner."""
 
     qr_left: float
     qr_top: float
@@ -553,32 +555,20 @@ class _Geometry:
     persons: tuple[float, float, float, float]  # left, top, right, bottom (inside the box)
 
 
-def form_geometry(code: str) -> _Geometry:
-    """Positions as ``invite.paper.form.draw_form`` draws them (tests/test_evidence_scan.py checks
-    them against a rendered form, so a layout change cannot go unnoticed)."""
-    from invite.core import layout as L
-    from invite.paper.form import (
-        FIELDS_TOP,
-        QR_QUIET_MODULES,
-        QR_SIZE,
-        TITLE_TOP,
-        qr_modules,
-        qr_payload,
-    )
+def form_geometry(code: str) -> TickPositions:
+    """Positions as ``invite.paper.form.draw_form`` draws them: both take them from
+    ``core.layout.FORM``; only the symbol's module count depends on the code."""
+    from invite.paper.form import qr_modules, qr_payload  # reportlab's QR encoder, when used
 
-    count = len(qr_modules(qr_payload(code)))
-    unit = QR_SIZE / (count + 2 * QR_QUIET_MODULES)
-    box_left, box_top = L.TEXT_RIGHT - QR_SIZE, TITLE_TOP - 8
-    left = L.MARGIN_LEFT
-    persons_top = FIELDS_TOP + 29 - 5
-    return _Geometry(
-        qr_left=box_left + QR_QUIET_MODULES * unit,
-        qr_top=box_top + QR_QUIET_MODULES * unit,
-        qr_side=count * unit,
-        ja=(left + 2.5, FIELDS_TOP + 7 - 1.3),
-        nein=(left + 2.5, FIELDS_TOP + 15 - 1.3),
-        tick_radius=1.6,
-        persons=(left + 46, persons_top + 1.2, left + 64, persons_top + 6.3),
+    qr_left, qr_top, qr_side = FORM.qr_symbol(len(qr_modules(qr_payload(code))))
+    return TickPositions(
+        qr_left=qr_left,
+        qr_top=qr_top,
+        qr_side=qr_side,
+        ja=FORM.tick_centre(0),
+        nein=FORM.tick_centre(1),
+        tick_radius=FORM.tick_radius,
+        persons=FORM.persons_inside,
     )
 
 

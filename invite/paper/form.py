@@ -48,18 +48,18 @@ FIELDS = (
 )
 
 QR_PREFIX = "INVITE:"
-QR_SIZE = 36.0  # mm including the quiet zone: the symbol itself is ≈ 26 mm (≥ 25 mm survives fax)
-QR_QUIET_MODULES = 4
+QR_SIZE = L.FORM.qr_size
+QR_QUIET_MODULES = L.FORM.qr_quiet_modules
 FIELD_FONT = "Helvetica"  # AcroForm fields only take the 14 standard fonts
 FIELD_BORDER = Color(0.45, 0.45, 0.45)
 FIELD_FILL = Color(0.94, 0.96, 1.0)
 
-# Positions, mm from the top of the page.
-TITLE_TOP = 52.0
-INVITEE_TOP = 96.0
-FIELDS_TOP = 118.0
-RETURN_TOP = 240.0
-TITLE_RIGHT = 148.0
+# Positions, mm from the top of the page: the one form geometry (read back from scans too).
+TITLE_TOP = L.FORM.title_top
+INVITEE_TOP = L.FORM.invitee_top
+FIELDS_TOP = L.FORM.fields_top
+RETURN_TOP = L.FORM.return_top
+TITLE_RIGHT = L.FORM.title_right
 
 
 def qr_payload(code: str) -> str:
@@ -203,15 +203,13 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
     facts_para.drawOn(canvas, x_pt(left), y_pt(below) - fh)
 
     # QR code and the code in clear text, top right.
-    qr_left = right - QR_SIZE
-    draw_qr(canvas, qr_payload(code), x_pt(qr_left), y_pt(TITLE_TOP - 8 + QR_SIZE), QR_SIZE * mm)
+    qr_left, qr_top = L.FORM.qr_box
+    draw_qr(canvas, qr_payload(code), x_pt(qr_left), y_pt(qr_top + QR_SIZE), QR_SIZE * mm)
     canvas.setFont(fonts.REGULAR, 8)
-    canvas.drawCentredString(
-        x_pt(qr_left + QR_SIZE / 2), y_pt(TITLE_TOP - 8 + QR_SIZE + 4), words.code
-    )
+    canvas.drawCentredString(x_pt(qr_left + QR_SIZE / 2), y_pt(qr_top + QR_SIZE + 4), words.code)
     canvas.setFont(fonts.BOLD, 13)
     canvas.drawCentredString(
-        x_pt(qr_left + QR_SIZE / 2), y_pt(TITLE_TOP - 8 + QR_SIZE + 9.5), format_code(code)
+        x_pt(qr_left + QR_SIZE / 2), y_pt(qr_top + QR_SIZE + 9.5), format_code(code)
     )
 
     # Who is invited: page text in the TTF, so every script prints.
@@ -228,15 +226,17 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
     _text(canvas, left, y, words.answer, 10.5, bold=True)
     options = ((ANSWER_YES, words.yes, words.tip_yes), (ANSWER_NO, words.no, words.tip_no))
     for index, (value, label, tip) in enumerate(options):
-        row = y + 7 + index * 8
+        row = L.FORM.answer_row(index)
+        square_left, square_bottom = L.FORM.tick_square(index)
+        square = L.FORM.tick_box * mm
         if fillable:
             canvas.acroForm.radio(
                 name=FIELD_ANSWER,
                 value=value,
                 selected=False,
-                x=x_pt(left),
-                y=y_pt(row + 1.2),
-                size=5 * mm,
+                x=x_pt(square_left),
+                y=y_pt(square_bottom),
+                size=square,
                 buttonStyle="check",
                 shape="square",
                 borderColor=FIELD_BORDER,
@@ -250,14 +250,14 @@ def draw_form(canvas: Canvas, settings: Settings, invitee: Invitee, *, fillable:
             canvas.saveState()
             canvas.setStrokeColor(FIELD_BORDER)
             canvas.setLineWidth(0.8)
-            canvas.rect(x_pt(left), y_pt(row + 1.2), 5 * mm, 5 * mm, stroke=1, fill=0)
+            canvas.rect(x_pt(square_left), y_pt(square_bottom), square, square, stroke=1, fill=0)
             canvas.restoreState()
         _text(canvas, left + 8, row, label, 10.5)
 
     # Persons, names, email, phone, remarks.
-    y += 29
+    y = L.FORM.persons_top
     _text(canvas, left, y, words.persons, 10.5, bold=True)
-    _field(canvas, fillable, FIELD_PERSONS, left + 45, y - 5, 20, 7.5, tooltip=words.tip_persons)
+    _field(canvas, fillable, FIELD_PERSONS, *L.FORM.persons_field, tooltip=words.tip_persons)
     y += 11
     _text(canvas, left, y, words.names, 10.5, bold=True)
     canvas.setFont(fonts.REGULAR, 9)

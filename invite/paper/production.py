@@ -84,7 +84,7 @@ class Job:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class RenderOutcome:
     number: str
     letter: bool = False
     form: bool = False
@@ -182,7 +182,7 @@ def _init_worker(settings: Settings) -> None:
     _settings = settings
 
 
-def _render_job(job: Job) -> Outcome:
+def _render_job(job: Job) -> RenderOutcome:
     """Render and write one invitee's files; errors come back as data, named by Nr."""
     assert _settings is not None
     settings = _settings
@@ -203,7 +203,7 @@ def _render_job(job: Job) -> Outcome:
         attempt("letter", lambda: render_letter(settings, content), job.letter)
     if job.form is not None:
         attempt("form", lambda: render_form(settings, job.invitee), job.form)
-    return Outcome(job.invitee.number, done["letter"], done["form"], "; ".join(errors))
+    return RenderOutcome(job.invitee.number, done["letter"], done["form"], "; ".join(errors))
 
 
 def _worker_count() -> int:
@@ -215,11 +215,11 @@ def _worker_count() -> int:
 
 def run_jobs(
     settings: Settings, jobs: Sequence[Job], progress: Progress | None = None
-) -> list[Outcome]:
+) -> list[RenderOutcome]:
     """Render all jobs, in parallel when it pays off; results in job order."""
     _init_worker(settings)
     total = len(jobs)
-    outcomes: list[Outcome] = []
+    outcomes: list[RenderOutcome] = []
     workers = min(_worker_count(), total)
     if total < POOL_THRESHOLD or workers < 2:
         for job in jobs:

@@ -21,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
-from invite.campaign import Campaign
+from invite.campaign import LIST_WRITTEN, Campaign
 from invite.core import layout as L
 from invite.core.contacts import Invitee
 from invite.files import write_atomic
@@ -39,8 +39,6 @@ from invite.settings import Settings
 from invite.store import add_audit, all_invitees, ensure_not_purged, latest_answers
 from invite.templates import event_context
 
-PARTICIPANT_LIST = "Teilnehmerliste.pdf"
-LIST_WRITTEN = "Teilnehmerliste geschrieben"
 # Not the comma: „Müller, Anna“ is one person (Nachname, Vorname), not two. A comma separates
 # people only when that yields exactly the announced number of full names (see read_names).
 _SEPARATORS = re.compile(r"\s*[;\r\n&]\s*|\s+und\s+")
@@ -231,7 +229,7 @@ def write_participant_list(
     settings = campaign.settings
     zone = ZoneInfo(settings.event.timezone)
     now_local = now_local or dt.datetime.now(zone).replace(tzinfo=None, microsecond=0)
-    path = out or campaign.paths.data / PARTICIPANT_LIST
+    path = out or campaign.paths.participant_list
     with campaign.open_state() as state:
         ensure_not_purged(state)
         answers = latest_answers(state)

@@ -14,17 +14,19 @@ import time
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field, replace
 
+from invite.answering import confirm_answers
 from invite.campaign import Campaign
 from invite.core import answers, matching, reports
 from invite.core.addresses import address_key
 from invite.core.codes import normalise_code
+from invite.core.inbox import waits_for_staff
 from invite.errors import InviteError
 from invite.mail.imap import ImapConnectionLost, Mailbox
 from invite.mail.mailparse import MAX_MESSAGE_BYTES, Attachment, IncomingMail, parse_mail
 from invite.paper import evidence
-from invite.steps import review
+from invite.reviewing import attachment_summary, move_pending
+from invite.session import AskPassword, connect_mailbox, remembering
 from invite.store import (
-    REVIEW_KINDS,
     InboxMessage,
     InboxRecord,
     Store,
@@ -48,7 +50,6 @@ FLUSH_EVERY = 200  # messages between moves (and saved positions) in a long firs
 BACKOFF_START = 2.0
 BACKOFF_MAX = 300.0
 
-AskPassword = Callable[[str], str]
 Examine = Callable[[list[Attachment]], evidence.AttachmentReport]
 
 
@@ -75,7 +76,7 @@ class PollSummary:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Assessment:
     """What one message means; pure result of ``assess``."""
 
     kind: str  # answer | unclear | unmatched | bounce | autoreply | rejected
@@ -88,12 +89,12 @@ class Outcome:
     evidence: str = ""
     reason: str = ""
     silent: bool = False  # says nothing about attendance: keeps an earlier sure answer
-    attachments: str = ""  # for review: what the attachments showed (review.attachment_summary)
+    attachments: str = ""  # for review: what the attachments showed (reviewing.attachment_summary)
     suggested_persons: int | None = None  # for review: persons the mail named
 
     @property
     def review(self) -> bool:
-        return self.kind in REVIEW_KINDS or (self.kind == "bounce" and self.invitee is None)
+        return waits_for_staff(self.kind, self.invitee)
 
 
 # -- what does one message mean? (pure but for ``examine``, which reads attachments) ---------
@@ -103,7 +104,7 @@ def assess(
     mail: IncomingMail,
     directory: matching.Directory,
     examine: Examine = evidence.examine,
-) -> Outcome:
+) -> Assessment:
     """What ``mail`` means for its (first) invitee; see ``assess_all`` for mails that carry
     the forms of several invitees."""
     return assess_all(mail, directory, examine)[0]
@@ -113,16 +114,16 @@ def assess_all(
     mail: IncomingMail,
     directory: matching.Directory,
     examine: Examine = evidence.examine,
-) -> list[Outcome]:
+) -> list[Assessment]:
     """Bounce, auto-reply, answer, unclear or unmatched — with evidence and a German reason;
-    one Outcome per invitee (several only when one mail returns several self-consistent
+    one Assessment per invitee (several only when one mail returns several self-consistent
     forms), never empty. Order matters: refused mail is never read further, our own
     messages are never answers, server messages (bounces, delays, auto-replies) are
     recognised before any reading of text, and their text is never read as a reply."""
     if mail.rejected:
-        return [Outcome("rejected", reason=mail.rejected)]
+        return [Assessment("rejected", reason=mail.rejected)]
     if mail.message_id and mail.message_id in directory.by_message_id:
-        return [Outcome("autoreply", reason="Eigene Nachricht der Kampagne, keine Antwort.")]
+        return [Assessment("autoreply", reason="Eigene Nachricht der Kampagne, keine Antwort.")]
     server = _server_message(mail, directory)
     if server is not None:
         return [server]
@@ -131,19 +132,23 @@ def assess_all(
     found = matching.gather(mail, report.findings, directory)
     decision = matching.decide(found, directory)
     shown = decision.summary(directory)
-    shown_attachments = review.attachment_summary(report)
+    shown_attachments = attachment_summary(report)
     if decision.invitee is None:
         several = _several_forms(mail, report, found, directory, problems)
         if several:
             return several
         reason = _join(decision.reason, mail.sender_problem, *problems)
-        return [Outcome("unmatched", evidence=shown, reason=reason, attachments=shown_attachments)]
+        return [
+            Assessment("unmatched", evidence=shown, reason=reason, attachments=shown_attachments)
+        ]
     if decision.source == "absender":
         weak = _sender_only(mail, decision.invitee, directory)
         if weak:
             reason = _join(weak, *problems)
             return [
-                Outcome("unmatched", evidence=shown, reason=reason, attachments=shown_attachments)
+                Assessment(
+                    "unmatched", evidence=shown, reason=reason, attachments=shown_attachments
+                )
             ]
     code = directory.code_of(decision.invitee)
     forms = [f for f in report.forms if not f.code or _same_code(f.code, code)]
@@ -151,7 +156,7 @@ def assess_all(
     if reading.sure and not mail.sender_problem:
         note = _join(reading.note, *problems)
         return [
-            Outcome(
+            Assessment(
                 "answer",
                 decision.invitee,
                 decision.source,
@@ -164,7 +169,7 @@ def assess_all(
         ]
     if reading.sure:  # the answer is clear, but the From: line is a trick or broken
         return [
-            Outcome(
+            Assessment(
                 "unclear",
                 decision.invitee,
                 decision.source,
@@ -176,7 +181,7 @@ def assess_all(
             )
         ]
     return [
-        Outcome(
+        Assessment(
             "unclear",
             decision.invitee,
             decision.source,
@@ -192,7 +197,7 @@ def assess_all(
     ]
 
 
-def _server_message(mail: IncomingMail, directory: matching.Directory) -> Outcome | None:
+def _server_message(mail: IncomingMail, directory: matching.Directory) -> Assessment | None:
     """Bounce, delay notice, unreadable mail-system message or auto-reply; None for mail
     from people. A bounce counts only when it returns our Message-ID to that invitee and
     names their address (``matching.tie_report``); any other report goes to review and
@@ -203,8 +208,8 @@ def _server_message(mail: IncomingMail, directory: matching.Directory) -> Outcom
         shown = decision.summary(directory)
         if decision.invitee is None:
             reason = f"Rückläufer ({bounce.diagnostic}), nicht zugeordnet: {decision.reason}"
-            return Outcome("bounce", evidence=shown, reason=reason)
-        return Outcome(
+            return Assessment("bounce", evidence=shown, reason=reason)
+        return Assessment(
             "bounce",
             decision.invitee,
             decision.source,
@@ -221,7 +226,7 @@ def _server_message(mail: IncomingMail, directory: matching.Directory) -> Outcom
             directory.by_message_id[m] for m in bounce.returned_ids if m in directory.by_message_id
         }
         invitee = next(iter(tied)) if len(tied) == 1 else None
-        return Outcome(
+        return Assessment(
             "autoreply",
             invitee,
             "antwort" if invitee else None,
@@ -229,7 +234,7 @@ def _server_message(mail: IncomingMail, directory: matching.Directory) -> Outcom
             reason=auto,
         )
     if reports.from_mail_system(mail):
-        return Outcome(
+        return Assessment(
             "bounce",
             reason="Meldung eines Mailservers, die nicht ausgewertet werden konnte; ihr Text "
             "wurde nicht als Antwort gelesen.",
@@ -238,7 +243,7 @@ def _server_message(mail: IncomingMail, directory: matching.Directory) -> Outcom
     if not auto:
         return None
     decision = matching.decide(matching.gather(mail, [], directory), directory)
-    return Outcome(
+    return Assessment(
         "autoreply",
         decision.invitee,
         decision.source,
@@ -272,7 +277,7 @@ def _several_forms(
     found: list[matching.Evidence],
     directory: matching.Directory,
     problems: list[str],
-) -> list[Outcome]:
+) -> list[Assessment]:
     """One mail carrying the returned forms of several invitees (an office answering for
     two): each self-consistent form settles its own invitee. Anything that contradicts —
     other evidence naming someone else, a scan, two different copies of one form, a form
@@ -296,7 +301,7 @@ def _several_forms(
     if text.answer or (text.unsure and not text.silent):
         return []
     bare = replace(mail, text="", subject="", forwarded_text="")
-    outcomes: list[Outcome] = []
+    outcomes: list[Assessment] = []
     for number, forms in by_invitee.items():
         if len({(f.teilnahme, f.personen, f.namen) for f in forms}) > 1:
             return []
@@ -305,7 +310,7 @@ def _several_forms(
             return []
         shown = "; ".join(e.describe(directory) for e in found if number in e.invitees)
         outcomes.append(
-            Outcome(
+            Assessment(
                 "answer",
                 number,
                 "formular",
@@ -319,7 +324,7 @@ def _several_forms(
     return outcomes
 
 
-def bounce_after_answer(outcome: Outcome, earlier: str | None) -> Outcome:
+def bounce_after_answer(outcome: Assessment, earlier: str | None) -> Assessment:
     """A bounce for someone who already said Zusage or Absage goes to review, recording nothing.
 
     The answer may have come from a new address while mail to the old listed one bounces;
@@ -327,7 +332,7 @@ def bounce_after_answer(outcome: Outcome, earlier: str | None) -> Outcome:
     if outcome.kind != "bounce" or outcome.invitee is None or earlier not in ("zusage", "absage"):
         return outcome
     said = "Zusage" if earlier == "zusage" else "Absage"
-    return Outcome(
+    return Assessment(
         "unclear",
         outcome.invitee,
         outcome.source,
@@ -382,7 +387,7 @@ def directory_of(state: Store, campaign: Campaign) -> matching.Directory:
 # -- applying an outcome to the state ---------------------------------------------------------
 
 
-def _record(state: Store, outcome: Outcome, message: int, capacity: int) -> bool:
+def _record(state: Store, outcome: Assessment, message: int, capacity: int) -> bool:
     """Record the answer of ``outcome`` (if it carries one); True if it went on the waiting list.
 
     A message that says nothing about attendance (a thank-you, a question) does not replace
@@ -408,7 +413,7 @@ def _record(state: Store, outcome: Outcome, message: int, capacity: int) -> bool
     return result.waiting_list
 
 
-def _count(summary: PollSummary, outcome: Outcome) -> None:
+def _count(summary: PollSummary, outcome: Assessment) -> None:
     if outcome.kind == "answer":
         summary.answers += 1
     elif outcome.kind == "unclear":
@@ -513,14 +518,14 @@ class _Round:
         _count(self.summary, first)
         self._queue_move(uid, row, first.review)
 
-    def _record(self, outcome: Outcome, row: int) -> bool:
+    def _record(self, outcome: Assessment, row: int) -> bool:
         waiting = _record(self.state, outcome, row, self.capacity)
         if outcome.invitee and outcome.answer in ("zusage", "absage") and not outcome.silent:
             # later mails of this round see how this answer was tied (sender-only rule)
             self.answer_sources[outcome.invitee] = outcome.source or "manuell"
         return waiting
 
-    def _assess(self, mail: IncomingMail) -> list[Outcome]:
+    def _assess(self, mail: IncomingMail) -> list[Assessment]:
         outcomes = assess_all(mail, self.directory, self.examine)
         first = outcomes[0]
         if first.kind == "bounce" and first.invitee is not None:
@@ -549,7 +554,7 @@ class _Round:
                         if outcome.invitee not in done:
                             self._record(outcome, earlier.id)
         kind = earlier.kind
-        review = kind in REVIEW_KINDS or (kind == "bounce" and not earlier.invitee)
+        review = waits_for_staff(kind, earlier.invitee)
         review = review and not earlier.resolved_at  # staff decided it (invite prüfen)
         self._queue_move(uid, earlier.id, review)
 
@@ -595,28 +600,6 @@ def _oversized(header: bytes, size: int) -> IncomingMail:
 # -- the step ---------------------------------------------------------------------------------
 
 
-def _remembering(ask: AskPassword | None) -> AskPassword | None:
-    """Ask each password once per run (``--watch`` polls many times)."""
-    if ask is None:
-        return None
-    known: dict[str, str] = {}
-
-    def remembered(prompt: str) -> str:
-        if prompt not in known:
-            known[prompt] = ask(prompt)
-        return known[prompt]
-
-    return remembered
-
-
-def connect(campaign: Campaign, ask_password: AskPassword | None) -> Mailbox:
-    from invite.mail.delivery import server_password
-
-    imap = campaign.settings.imap
-    password = server_password("IMAP", imap, ask_password)
-    return Mailbox.connect(imap, password or "")
-
-
 def run_once(
     campaign: Campaign,
     mailbox: Mailbox,
@@ -630,30 +613,13 @@ def run_once(
         campaign.sync(state, COMMAND)
         with mailbox.run_limit(campaign.settings.imap.run_deadline):
             summary = poll_round(campaign, state, mailbox, examine=examine, progress=progress)
-            moved = review.move_pending(campaign, state, mailbox, COMMAND)  # decided in prüfen
+            moved = move_pending(campaign, state, mailbox, COMMAND)  # decided in prüfen
         summary.warnings.extend(moved.problems or [])
         if campaign.settings.mail.send_confirmation:
-            summary.confirmations, warning = _confirm(campaign, state, ask_password)
+            summary.confirmations, warning = confirm_answers(campaign, state, ask_password, COMMAND)
             if warning:
                 summary.warnings.append(warning)
     return summary
-
-
-def _confirm(campaign: Campaign, state: Store, ask_password: AskPassword | None) -> tuple[int, str]:
-    from invite.steps import send
-
-    if not hasattr(send, "send_confirmations"):
-        return 0, ""
-    result = send.send_confirmations(campaign, state, ask_password=ask_password, command=COMMAND)
-    warning = ""
-    if result.failed or result.unknown or result.stopped:
-        warning = (
-            f"Anmeldebestätigungen: {len(result.sent)} gesendet, "
-            f"{len(result.failed) + len(result.unknown)} nicht gesendet"
-            + (f" ({result.stopped})" if result.stopped else "")
-            + "."
-        )
-    return len(result.sent), warning
 
 
 def poll(
@@ -664,8 +630,8 @@ def poll(
     progress: Callable[[int, int], None] | None = None,
 ) -> PollSummary:
     """`invite poll`: connect, process everything new once, disconnect."""
-    ask = _remembering(ask_password)
-    with connect(campaign, ask) as mailbox:
+    ask = remembering(ask_password)
+    with connect_mailbox(campaign, ask) as mailbox:
         return run_once(campaign, mailbox, ask_password=ask, examine=examine, progress=progress)
 
 
@@ -682,11 +648,11 @@ def watch(
     """`invite poll --watch`: poll, wait for news (IDLE, else ``interval``), repeat until
     ``stop()`` or Ctrl-C. A dropped connection is retried with growing pauses; a round that
     fails for another reason (say, the contact list is being edited) is retried later."""
-    ask = _remembering(ask_password)
+    ask = remembering(ask_password)
     backoff = BACKOFF_START
     while not stop():
         try:
-            with connect(campaign, ask) as mailbox:
+            with connect_mailbox(campaign, ask) as mailbox:
                 backoff = BACKOFF_START
                 while not stop():
                     try:

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from invite.campaign import Campaign
+from invite.campaign import LIST_WRITTEN, Campaign
 from invite.core.plurals import count
 from invite.core.rsvp import CONFIRMED, STATUSES, overview, status_rows
 from invite.errors import EXIT_USAGE, InviteError
-from invite.steps.participants import LIST_WRITTEN, PARTICIPANT_LIST
+from invite.facts import load_facts  # the same status rules as the workbook
 from invite.store import (
     Store,
     all_answers,
@@ -70,8 +70,6 @@ class PurgeResult:
 
 def plan_purge(campaign: Campaign, state: Store, now_local: dt.datetime) -> PurgePlan:
     zone = ZoneInfo(campaign.settings.event.timezone)
-    from invite.steps.status import load_facts  # the same status rules as the workbook
-
     rows = status_rows(load_facts(state, zone))
     ov = overview(
         rows,
@@ -136,7 +134,7 @@ def _generated_files(campaign: Campaign, state: Store) -> list[Path]:
         paths.print_batches,
         paths.outbox,
         paths.status_workbook,
-        paths.data / PARTICIPANT_LIST,
+        paths.participant_list,
         paths.data / ".pdf-fingerprints.json",
     ]
     for path in workbook_paths(state):

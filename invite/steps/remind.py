@@ -18,33 +18,31 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from invite.campaign import Campaign
-from invite.core.codes import format_code
 from invite.core.contacts import Invitee
-from invite.core.message import Attachment, MailMessage, compose
+from invite.core.rsvp import status_rows
 from invite.errors import EXIT_USAGE, InviteError
+from invite.facts import load_facts
 from invite.mail.delivery import (
     RETRY_DELAYS,
     DeliveryResult,
-    Outcome,
     Outgoing,
+    SendOutcome,
     deliver,
     preview,
-    sending_batch,
 )
+from invite.mail.outgoing import ReminderComposer
+from invite.session import AskPassword, make_transport, sending_batch
 from invite.settings import Settings
-from invite.steps.send import AskPassword, file_name, make_transport, read_pdf, recipient_of
 from invite.store import (
-    AnswerRecord,
-    LedgerEntry,
     Store,
-    latest_answers,
     latest_deliveries,
-    open_review_invitees,
     printed_invitees,
 )
-from invite.templates import template_context
+
+UTC = ZoneInfo("UTC")  # the plan compares times only with each other
 
 
 @dataclass(frozen=True)
@@ -88,34 +86,25 @@ def check_deadline(settings: Settings, today: dt.date, force: bool) -> None:
         )
 
 
-def _bounce_superseded(answer: AnswerRecord, invitation: LedgerEntry | None) -> bool:
-    """A bounce followed by a successful invitation (to a corrected address) is no answer."""
-    return (
-        answer.answer == "unzustellbar"
-        and invitation is not None
-        and invitation.state == "sent"
-        and invitation.round > 1  # a re-invitation (corrected address), not the bounced one
-        and invitation.sent_at is not None
-        and invitation.sent_at >= answer.created_at  # same second: the resend came after
-    )
-
-
 def plan_reminders(state: Store, invitees: Sequence[Invitee], options: RemindOptions) -> RemindPlan:
-    """Who is open and due a reminder (and in which round), and who is not and why."""
+    """Who is open and due a reminder (and in which round), and who is not and why.
+
+    Answered or not, and messages waiting for staff, are read from the same status rows the
+    workbook shows (``core.rsvp``: a bounce superseded by a re-invitation is no answer), so
+    „offen“ there are the people reminded here; the ledger decides channel and round."""
     plan = RemindPlan(dry_run=options.dry_run)
+    rows = {row.number: row for row in status_rows(load_facts(state, UTC))}
     invitations = latest_deliveries(state, "invitation")
     reminders = latest_deliveries(state, "reminder")
-    answers = latest_answers(state)
     printed = printed_invitees(state, "invitation")
     reminder_letters = printed_invitees(state, "reminder")
-    in_review = open_review_invitees(state)
     for inv in invitees:
         invitation = invitations.get(inv.number)
-        answer = answers.get(inv.number)
-        if answer is not None and not _bounce_superseded(answer, invitation):
+        row = rows.get(inv.number)
+        if row is not None and row.answer:
             plan.answered.append(inv)
             continue
-        if inv.number in in_review:  # their answer may be in it: staff decide first
+        if row is not None and row.reviews:  # their answer may be in it: staff decide first
             plan.in_review.append(inv)
             continue
         emailed = inv.wants_email and invitation is not None and invitation.state == "sent"
@@ -147,41 +136,12 @@ def plan_reminders(state: Store, invitees: Sequence[Invitee], options: RemindOpt
     return plan
 
 
-class ReminderComposer:
-    """The reminder template, the code in the subject, the invitee's form attached again."""
-
-    def __init__(self, campaign: Campaign) -> None:
-        self.campaign = campaign
-
-    def __call__(self, invitee: Invitee, message_id: str, date: dt.datetime) -> MailMessage:
-        campaign = self.campaign
-        settings = campaign.settings
-        rendered = campaign.templates.render_mail(
-            "reminder", invitee.language, template_context(settings, invitee)
-        )
-        if (
-            invitee.code not in rendered.subject
-            and format_code(invitee.code) not in rendered.subject
-        ):
-            rendered = type(rendered)(f"{rendered.subject} – {invitee.code}", rendered.body)
-        form = Attachment(file_name("form", invitee, campaign), read_pdf("form", invitee, campaign))
-        return compose(
-            settings.mail,
-            recipient_of(invitee),
-            rendered,
-            message_id=message_id,
-            date=date,
-            attachments=[form],
-            language=invitee.language,
-        )
-
-
 def run_remind(
     campaign: Campaign,
     options: RemindOptions,
     *,
     confirm: Callable[[RemindPlan], bool] = lambda plan: True,
-    progress: Callable[[Outcome], None] | None = None,
+    progress: Callable[[SendOutcome], None] | None = None,
     notice: Callable[[str], None] | None = None,
     ask_password: AskPassword | None = None,
     today: dt.date | None = None,

@@ -8,61 +8,31 @@ they are the same kind of message, built from the confirmation template with the
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from invite.campaign import Campaign
 from invite.core.addresses import address_key
-from invite.core.codes import format_code
 from invite.core.contacts import Invitee
-from invite.core.message import (
-    Attachment,
-    CalendarEntries,
-    EncodedPart,
-    MailMessage,
-    Recipient,
-    calendar_uid,
-    compose,
-    encode_attachment,
-)
 from invite.core.selection import select_only
-from invite.errors import InviteError
 from invite.mail.delivery import (
     RETRY_DELAYS,
     DeliveryResult,
-    Outcome,
     Outgoing,
+    SendOutcome,
     Transport,
     deliver,
     preview,
     resolve_unknown,
-    sending_batch,
-    server_password,
 )
+from invite.mail.outgoing import InvitationComposer
+from invite.session import AskPassword, make_transport, sending_batch, server_password
 from invite.store import (
     LedgerEntry,
     Store,
-    all_invitees,
-    confirmation_floor,
-    deliveries,
-    latest_answers,
     latest_deliveries,
-    message_id_of,
     sent_recipients,
-    settle_interrupted,
 )
-from invite.templates import template_context
-
-AskPassword = Callable[[str], str]
-
-# Attachment names; they carry the organisation and event so a downloads folder stays clear.
-FILE_NAMES = {
-    "de": {"letter": "Einladung {org}.pdf", "programme": "Programm {event}.pdf",
-           "form": "Anmeldeformular {code}.pdf", "calendar": "{event}.ics"},
-    "en": {"letter": "Invitation {org}.pdf", "programme": "Programme {event}.pdf",
-           "form": "Registration form {code}.pdf", "calendar": "{event}.ics"},
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -96,125 +66,7 @@ class SendResult:
     cancelled: bool = False
 
 
-# -- composing -----------------------------------------------------------------------------
-
-
-def file_name(kind: str, invitee: Invitee, campaign: Campaign) -> str:
-    names = FILE_NAMES["en" if invitee.language == "en" else "de"]
-    settings = campaign.settings
-    return names[kind].format(
-        org=settings.sender.organisation,
-        event=settings.event.short_title,
-        code=format_code(invitee.code),
-    )
-
-
-def recipient_of(invitee: Invitee) -> Recipient:
-    return Recipient(invitee.full_name or invitee.organisation, invitee.email)
-
-
-def read_pdf(path_kind: str, invitee: Invitee, campaign: Campaign) -> bytes:
-    path = campaign.paths.letter(invitee) if path_kind == "letter" else campaign.paths.form(invitee)
-    what = "Einladungsschreiben" if path_kind == "letter" else "Anmeldeformular"
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InviteError(
-            f"{what} für Nr. {invitee.number} fehlt oder ist nicht lesbar ({path}: "
-            f"{exc.strerror}). Bitte „invite letters“ ausführen.",
-            exit_code=2,
-        ) from None
-
-
-def calendar_entries(campaign: Campaign, stamp: dt.datetime) -> CalendarEntries:
-    """The event's .ics for this batch (one library build, a UID per invitee)."""
-    settings = campaign.settings
-    return CalendarEntries(
-        settings.event,
-        stamp=stamp,
-        organizer=Recipient(settings.mail.from_name, settings.mail.reply_to),
-        description=settings.event.title,
-    )
-
-
-def calendar_attachment(
-    campaign: Campaign, invitee: Invitee, entries: CalendarEntries
-) -> Attachment:
-    settings = campaign.settings
-    uid = calendar_uid(invitee.code, settings.event, settings.mail.from_address)
-    return Attachment(
-        file_name("calendar", invitee, campaign), entries.for_uid(uid), "text/calendar"
-    )
-
-
-class InvitationComposer:
-    """Builds invitations; the programme is read and encoded once for the whole batch."""
-
-    def __init__(self, campaign: Campaign) -> None:
-        self.campaign = campaign
-        self._programme: dict[str, EncodedPart] = {}
-        self.calendar = calendar_entries(campaign, dt.datetime.now(dt.UTC))
-
-    def programme(self, invitee: Invitee) -> EncodedPart:
-        name = file_name("programme", invitee, self.campaign)
-        if name not in self._programme:
-            path = self.campaign.paths.programme
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise InviteError(
-                    f"Programm fehlt ({path}: {exc.strerror}). Bitte „invite letters“ ausführen.",
-                    exit_code=2,
-                ) from None
-            self._programme[name] = encode_attachment(Attachment(name, data))
-        return self._programme[name]
-
-    def __call__(self, invitee: Invitee, message_id: str, date: dt.datetime) -> MailMessage:
-        campaign = self.campaign
-        settings = campaign.settings
-        rendered = campaign.templates.render_mail(
-            "email", invitee.language, template_context(settings, invitee)
-        )
-        attachments: list[Attachment | EncodedPart] = [
-            Attachment(
-                file_name("letter", invitee, campaign), read_pdf("letter", invitee, campaign)
-            ),
-            self.programme(invitee),
-            Attachment(file_name("form", invitee, campaign), read_pdf("form", invitee, campaign)),
-            calendar_attachment(campaign, invitee, self.calendar),
-        ]
-        return compose(
-            settings.mail,
-            recipient_of(invitee),
-            rendered,
-            message_id=message_id,
-            date=date,
-            attachments=attachments,
-            language=invitee.language,
-        )
-
-
 # -- the step ------------------------------------------------------------------------------
-
-
-def make_transport(
-    campaign: Campaign,
-    ask_password: AskPassword | None,
-    retry_delays: tuple[float, ...] = RETRY_DELAYS,
-    imap_password: str | None = None,
-) -> Transport:
-    """Collect the passwords the batch needs, asking at most once each."""
-    settings = campaign.settings
-    smtp = settings.smtp
-    imap = settings.imap
-    if settings.mail.save_copy_to_sent and imap_password is None:
-        imap_password = server_password("IMAP", imap, ask_password)
-    return Transport(
-        settings,
-        smtp_password=server_password("SMTP", smtp, ask_password),
-        imap_password=imap_password,
-        retry_delays=retry_delays,
-    )
 
 
 def _same_address(a: str, b: str) -> bool:
@@ -263,7 +115,7 @@ def run_send(
     options: SendOptions,
     *,
     confirm: Callable[[SendPlan], bool] = lambda plan: True,
-    progress: Callable[[Outcome], None] | None = None,
+    progress: Callable[[SendOutcome], None] | None = None,
     notice: Callable[[str], None] | None = None,
     ask_password: AskPassword | None = None,
     retry_delays: tuple[float, ...] = RETRY_DELAYS,
@@ -327,92 +179,3 @@ def _resolve(
     plan.to_send = [inv for inv in plan.to_send if inv.number not in done]
     plan.new_address = [(inv, old) for inv, old in plan.new_address if inv.number not in done]
     plan.already_sent += plan.resolved
-
-
-# -- confirmations (called by poll) ---------------------------------------------------------
-
-
-class ConfirmationComposer:
-    """Anmeldebestätigung with the calendar entry, as a reply to the invitee's answer."""
-
-    def __init__(self, campaign: Campaign, answers: dict[str, tuple[int | None, str | None]]):
-        self.campaign = campaign
-        self.answers = answers  # invitee -> (persons, Message-ID of the answer mail)
-        self.calendar = calendar_entries(campaign, dt.datetime.now(dt.UTC))
-
-    def __call__(self, invitee: Invitee, message_id: str, date: dt.datetime) -> MailMessage:
-        campaign = self.campaign
-        settings = campaign.settings
-        persons, in_reply_to = self.answers.get(invitee.number, (None, None))
-        rendered = campaign.templates.render_mail(
-            "confirmation", invitee.language, template_context(settings, invitee, persons=persons)
-        )
-        return compose(
-            settings.mail,
-            recipient_of(invitee),
-            rendered,
-            message_id=message_id,
-            date=date,
-            attachments=[calendar_attachment(campaign, invitee, self.calendar)],
-            in_reply_to=in_reply_to,
-            language=invitee.language,
-        )
-
-
-def due_confirmations(state: Store) -> list[tuple[Invitee, int]]:
-    """(invitee, ledger round) for each current Zusage that has no confirmation yet.
-
-    The round is the answer's id: a later Zusage after an Absage is confirmed again, a
-    repeated Zusage is not. Waiting-list Zusagen get no confirmation (they are not in)."""
-    answers = latest_answers(state)
-    floors = confirmation_floor(state)
-    confirmations: dict[str, list[LedgerEntry]] = {}
-    for row in deliveries(state, "confirmation"):
-        confirmations.setdefault(row.invitee, []).append(row)
-    due = []
-    for inv in all_invitees(state):
-        answer = answers.get(inv.number)
-        if answer is None or answer.answer != "zusage" or answer.waiting_list:
-            continue
-        if not inv.email:
-            continue
-        floor = floors.get(inv.number, 0)
-        current = [r for r in confirmations.get(inv.number, []) if r.round > floor]
-        if any(r.state != "failed" and r.state != "queued" for r in current):
-            continue  # sent, or unclear: never twice
-        retry = [r.round for r in current]
-        due.append((inv, retry[0] if retry else answer.id))
-    return due
-
-
-def send_confirmations(
-    campaign: Campaign,
-    state: Store,
-    *,
-    ask_password: AskPassword | None = None,
-    progress: Callable[[Outcome], None] | None = None,
-    command: str = "poll",
-    retry_delays: tuple[float, ...] = (2.0, 10.0),
-) -> DeliveryResult:
-    """Send one Anmeldebestätigung per current Zusage not yet confirmed, if the settings ask
-    for it. The caller holds ``exclusive(...)`` (poll does); nothing happens when none is due.
-    Never raises for server problems: they come back as ``stopped`` (still due next time)."""
-    if not campaign.settings.mail.send_confirmation:
-        return DeliveryResult()
-    settle_interrupted(state, command)
-    due = due_confirmations(state)
-    if not due:
-        return DeliveryResult()
-    answers = latest_answers(state)
-    info: dict[str, tuple[int | None, str | None]] = {}
-    for inv, _ in due:
-        answer = answers[inv.number]
-        mid = message_id_of(state, answer.message) if answer.message is not None else None
-        info[inv.number] = (answer.persons, mid)
-    composer = ConfirmationComposer(campaign, info)
-    items = [Outgoing(inv, "confirmation", round_, composer) for inv, round_ in due]
-    try:  # poll has already done its work: a mail server problem must not undo that
-        transport = make_transport(campaign, ask_password, retry_delays)
-        return deliver(state, items, transport, command=command, progress=progress)
-    except InviteError as exc:
-        return DeliveryResult(stopped=str(exc))

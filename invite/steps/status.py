@@ -10,22 +10,17 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from invite import reviewing
 from invite.campaign import Campaign
 from invite.core.rsvp import (
-    Answer,
-    Delivery,
     Edit,
     EditableCells,
-    Facts,
-    Note,
     Overview,
-    Printed,
     StatusRow,
     cell_text,
     interpret_edits,
@@ -34,25 +29,19 @@ from invite.core.rsvp import (
     status_rows,
 )
 from invite.errors import EXIT_USAGE, InviteError
+from invite.facts import load_facts
 from invite.files import copy_exclusive, storage_error
 from invite.locking import Busy, acquire
-from invite.steps import review
 from invite.store import (
     Store,
-    all_invitees,
     audit_log,
     ensure_not_purged,
-    invitee_notes,
-    latest_answers,
-    open_review_times,
     open_reviews,
-    printed_letters,
     record_answer,
     save_workbook_snapshot,
     set_invitee_note,
     workbook_snapshot,
 )
-from invite.store import deliveries as ledger_rows
 from invite.workbook.status_workbook import (
     READ_ONLY_TEXT_COLUMNS,
     SHEET_INVITEES,
@@ -171,7 +160,7 @@ def _take_in_edits(
         {nr: f.cells for nr, f in found.items()},
         current,
     )
-    decisions, decision_problems, decision_notices = review.typed_decisions(
+    decisions, decision_problems, decision_notices = reviewing.typed_decisions(
         state, zone, str(path), read_review_decisions(path)
     )
     problems = [*report.problems, *decision_problems]
@@ -205,7 +194,7 @@ def _take_in_edits(
             )
     taken = [*report.edits]
     for decision in decisions:  # through the one path of `invite prüfen` / `invite record`
-        settled = review.settle(
+        settled = reviewing.settle(
             campaign, state, decision.item, decision.choice, source="tabelle", command=COMMAND
         )
         changes = [f"Entscheidung „{decision.text}“ (Blatt „Zu prüfen“, Zeile {decision.row})"]
@@ -298,54 +287,6 @@ def _status_lock(data_dir: Path) -> Iterator[None]:
 
 
 # -- facts from the database ------------------------------------------------------------------
-
-
-def load_facts(state: Store, zone: ZoneInfo) -> list[Facts]:
-    """Everything the workbook shows per invitee, read in a handful of queries."""
-    deliveries: dict[str, list[Delivery]] = defaultdict(list)
-    for d in ledger_rows(state):
-        deliveries[d.invitee].append(
-            Delivery(d.kind, d.state, local_time(d.sent_at, zone), d.error or "")
-        )
-    printed: dict[str, list[Printed]] = defaultdict(list)
-    for letter in printed_letters(state):
-        at = local_time(letter.created_at, zone)
-        if at is not None:
-            printed[letter.invitee].append(Printed(letter.kind, at))
-    reviews: dict[str, list[dt.datetime]] = defaultdict(list)
-    for number, stamps in open_review_times(state).items():
-        for stamp in stamps:
-            at = local_time(stamp, zone)
-            if at is not None:
-                reviews[number].append(at)
-    answers = {
-        number: Answer(
-            id=r.id,
-            answer=r.answer,
-            source=r.source,
-            at=local_time(r.created_at, zone) or dt.datetime.min,
-            persons=r.persons,
-            participants=r.participants,
-            note=r.note,
-            waiting_list=r.waiting_list,
-        )
-        for number, r in latest_answers(state).items()
-    }
-    notes = {
-        number: Note(r.note, local_time(r.updated_at, zone) or dt.datetime.min)
-        for number, r in invitee_notes(state).items()
-    }
-    return [
-        Facts(
-            invitee=inv,
-            deliveries=tuple(deliveries.get(inv.number, ())),
-            printed=tuple(printed.get(inv.number, ())),
-            answer=answers.get(inv.number),
-            note=notes.get(inv.number),
-            review_times=tuple(reviews.get(inv.number, ())),
-        )
-        for inv in all_invitees(state)
-    ]
 
 
 def load_reviews(state: Store, zone: ZoneInfo) -> list[ReviewLine]:

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from invite.core.inbox import SET_ASIDE_KINDS
 from invite.core.plurals import count
 from invite.store.audit import add_audit
 from invite.store.database import Store
@@ -306,7 +307,7 @@ def message_invitees(store: Store, message: int) -> set[str]:
 
 
 # Inbox kinds that wait for staff in the review folder.
-REVIEW_KINDS = ("unclear", "unmatched", "rejected")
+REVIEW_KINDS = SET_ASIDE_KINDS  # core.inbox: the kinds poll sets aside for staff
 
 
 def open_review_invitees(store: Store) -> set[str]:

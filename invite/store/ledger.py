@@ -25,7 +25,7 @@ DELIVERY_KINDS = {
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """One outgoing message in the ledger (``core.rsvp.Delivery`` is what the workbook shows
+    """One outgoing message in the ledger (``core.rsvp.DeliveryFact`` is what the workbook shows
     of it)."""
 
     id: int

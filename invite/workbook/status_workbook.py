@@ -98,7 +98,7 @@ GRID_COLOUR = "BFBFBF"
 HEADER_FILL = "1F4E79"
 # Sheet „Zu prüfen“: staff type a decision (zusage 2, absage, nr 17 …) next to the Vorgang.
 REVIEW_DECISION_COLUMNS = ["Vorgang", "Entscheidung"]
-REVIEW_KINDS = {
+REVIEW_KIND_LABELS = {
     "unclear": "unklar",
     "unmatched": "nicht zugeordnet",
     "rejected": "zurückgestellt",
@@ -638,7 +638,7 @@ def _write_reviews(
             (r.sender, wrap),
             (r.subject, wrap),
             (r.reason, wrap),
-            (REVIEW_KINDS.get(r.kind, r.kind), top),
+            (REVIEW_KIND_LABELS.get(r.kind, r.kind), top),
             (_number_or_text(r.number), centre),
             (r.folder, top),
             (r.item, top),
