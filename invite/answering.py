@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from invite.campaign import Campaign
 from invite.core.contacts import Invitee
 from invite.core.plurals import count, plural
+from invite.core.rsvp import waiting_places
 from invite.errors import EXIT_USAGE, InviteError
 from invite.mail.delivery import DeliveryResult, Outgoing, SendOutcome, deliver
 from invite.mail.outgoing import ConfirmationComposer
@@ -39,7 +40,6 @@ from invite.store import (
     message_id_of,
     record_answer,
     settle_interrupted,
-    waiting_list_ids,
 )
 
 
@@ -93,7 +93,7 @@ def apply_answer(
         message=message,
         capacity=capacity,
     )
-    position, total = _waiting_place(state, record.id)
+    position, total = _waiting_place(state, invitee.number)
     return RecordResult(
         invitee,
         record,
@@ -123,10 +123,10 @@ def find_invitee(state: Store, who: str) -> Invitee:
     return invitee
 
 
-def _waiting_place(state: Store, answer_id: int) -> tuple[int, int]:
-    """This answer's place on the waiting list, and how many are waiting in all."""
-    ids = waiting_list_ids(state)
-    return (ids.index(answer_id) + 1 if answer_id in ids else 0), len(ids)
+def _waiting_place(state: Store, invitee: str) -> tuple[int, int]:
+    """The invitee's place on the waiting list (0: not on it), and how many are waiting."""
+    places = waiting_places(latest_answers(state))
+    return places.get(invitee, 0), len(places)
 
 
 def confirmation_lines(result: RecordResult) -> list[str]:

@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from invite.files import refuse_links
+
 if TYPE_CHECKING:
     from filelock import FileLock
 
@@ -33,6 +35,7 @@ def acquire(path: Path, holder: str = "") -> FileLock:
     """
     from filelock import FileLock, Timeout  # on first use: commands that lock nothing start faster
 
+    refuse_links(path, _holder_file(path))  # the lock file is opened for writing (truncated)
     lock = FileLock(str(path), timeout=0, mode=0o600)
     try:
         lock.acquire()
@@ -53,6 +56,7 @@ def _holder_file(path: Path) -> Path:
 
 def _write_holder(path: Path, text: str) -> None:
     flags = os.O_CREAT | os.O_WRONLY | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0)  # never through a link (POSIX)
     fd = os.open(_holder_file(path), flags, 0o600)
     try:
         os.write(fd, text.encode("utf-8"))

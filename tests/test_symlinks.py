@@ -158,3 +158,21 @@ def test_a_link_at_the_database_is_refused(tmp_path: Path, side: str) -> None:
         campaign.open_state().close()
     assert info.value.exit_code == 2
     assert not target.exists()
+
+
+@pytest.mark.parametrize("name", [".lock", ".lock.holder", ".status.lock", ".status.lock.holder"])
+def test_a_link_at_a_lock_file_is_refused(tmp_path: Path, name: str) -> None:
+    """Lock files are opened for writing (and truncated): a link there is refused, its target
+    left as it was."""
+    campaign = make_campaign(tmp_path)
+    campaign.paths.data.mkdir(parents=True)
+    target = tmp_path / "draußen.txt"
+    target.write_text("bleibt", encoding="utf-8")
+    (campaign.paths.data / name).symlink_to(target)
+    with pytest.raises(InviteError, match="Verknüpfung") as info:
+        if name.startswith(".status"):
+            write_status(campaign)
+        else:
+            run_send(campaign, SendOptions(dry_run=True))
+    assert info.value.exit_code == 2
+    assert target.read_text(encoding="utf-8") == "bleibt"

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from invite.core.addresses import address_key
@@ -551,3 +553,16 @@ def _row_to_invitee(
                     )
                 )
     return invitee
+
+
+def invitee_fingerprint(invitee: Invitee) -> str:
+    """Hash of everything the contact list says about an invitee except its row: the one
+    fingerprint by which the store notices a changed row and the PDFs know they are out of
+    date. An empty Land (Germany) leaves the hash as it was before the column existed."""
+    shown = [
+        f.name
+        for f in fields(Invitee)
+        if f.name not in ("row", "code") and (f.name != "country" or invitee.country)
+    ]
+    data = json.dumps([getattr(invitee, name) for name in shown])
+    return hashlib.sha256(data.encode()).hexdigest()[:16]

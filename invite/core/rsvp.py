@@ -13,6 +13,7 @@ import math
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from invite.core.contacts import Invitee
@@ -84,6 +85,53 @@ class Answer:
     waiting_list: bool = False
 
 
+class HeldAnswer(Protocol):
+    """What the place rules need of an invitee's current answer (``Answer``, the store's
+    ``AnswerRecord``, ``Seat``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def answer(self) -> str: ...
+    @property
+    def persons(self) -> int | None: ...
+    @property
+    def waiting_list(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A current answer reduced to what the place rules need."""
+
+    id: int
+    answer: str
+    persons: int | None
+    waiting_list: bool
+
+
+def holds_places(answer: HeldAnswer | None) -> bool:
+    """A current Zusage that is not on the waiting list: its persons have their places (also
+    while a newer message waits to be checked)."""
+    return answer is not None and answer.answer == "zusage" and not answer.waiting_list
+
+
+def confirmed_persons(answers: Iterable[HeldAnswer | None]) -> int:
+    """Persons with places: the sum over the current Zusagen not on the waiting list. The one
+    rule for the waiting-list decision (store), `record`/`prüfen` and the workbook's overview."""
+    return sum(a.persons or 0 for a in answers if a is not None and holds_places(a))
+
+
+def waiting_places(answers: Mapping[str, HeldAnswer | None]) -> dict[str, int]:
+    """Place on the waiting list per invitee Nr. (current answers by Nr.): the Zusagen on it,
+    numbered in the order they came. The one rule for the workbook and `record`/`prüfen`."""
+    waiting = sorted(
+        (a.id, number)
+        for number, a in answers.items()
+        if a is not None and a.answer == "zusage" and a.waiting_list
+    )
+    return {number: place for place, (_, number) in enumerate(waiting, start=1)}
+
+
 @dataclass(frozen=True)
 class Note:
     """A Bemerkung staff typed into the workbook for an invitee without changing the answer."""
@@ -148,12 +196,7 @@ class EditableCells:
 def status_rows(facts: Iterable[Facts]) -> list[StatusRow]:
     """One row per invitee; waiting-list places are numbered in the order the Zusagen came."""
     facts = list(facts)
-    waiting = sorted(
-        (f.answer.id, f.invitee.number)
-        for f in facts
-        if f.answer and f.answer.answer == "zusage" and f.answer.waiting_list
-    )
-    positions = {number: place for place, (_, number) in enumerate(waiting, start=1)}
+    positions = waiting_places({f.invitee.number: f.answer for f in facts})
     return [status_row(f, positions.get(f.invitee.number)) for f in facts]
 
 
@@ -272,20 +315,18 @@ def overview(
     today: dt.date,
     review_items: int,
 ) -> Overview:
+    rows = list(rows)
     counts = dict.fromkeys(STATUSES, 0)
-    total = confirmed = waiting_invitees = waiting_persons = 0
     for row in rows:
-        total += 1
         counts[row.status] += 1
-        # Persons follow the current answer, as state.confirmed_persons does for the waiting
-        # list: a Zusage keeps its places while a newer message waits to be checked.
-        if row.answer != "zusage":
-            continue
-        if row.waiting_position is None:
-            confirmed += row.persons or 0
-        else:
-            waiting_invitees += 1
-            waiting_persons += row.persons or 0
+    # Persons follow the current answer (``confirmed_persons``, the rule the waiting list is
+    # decided by): a Zusage keeps its places while a newer message waits to be checked.
+    seats = [Seat(0, row.answer, row.persons, row.waiting_position is not None) for row in rows]
+    confirmed = confirmed_persons(seats)
+    waiting = [seat for seat in seats if seat.answer == "zusage" and seat.waiting_list]
+    waiting_invitees = len(waiting)
+    waiting_persons = sum(seat.persons or 0 for seat in waiting)
+    total = len(rows)
     return Overview(
         counts=counts,
         invitees=total,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from invite.campaign import Campaign
-from invite.core.contacts import Invitee
+from invite.core.contacts import Invitee, invitee_fingerprint
 from invite.core.layout import letter_content
 from invite.errors import InviteError
 from invite.files import write_atomic
@@ -125,12 +125,6 @@ def campaign_fingerprint(settings: Settings) -> str:
         str(files.regular),
         str(files.bold),
     )
-
-
-def invitee_fingerprint(invitee: Invitee) -> str:
-    fields = dataclasses.asdict(invitee)
-    fields.pop("row")  # moving a row in the spreadsheet changes nothing printed
-    return _digest(json.dumps(fields, sort_keys=True, ensure_ascii=False))
 
 
 class Fingerprints:
@@ -260,8 +254,8 @@ def _plan(
     for inv in invitees:
         language, body = letter_text(campaign, inv)
         person = invitee_fingerprint(inv)
-        letter_fp = _digest(common, "letter", person, language, body)
-        form_fp = _digest(common, "form", person)
+        letter_fp = _digest(common, "letter", person, inv.code, language, body)
+        form_fp = _digest(common, "form", person, inv.code)
         letter = None if prints.current(paths.letter(inv), letter_fp) else paths.letter(inv)
         form = None if prints.current(paths.form(inv), form_fp) else paths.form(inv)
         skipped_letters += letter is None

@@ -24,6 +24,7 @@ from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 from invite.campaign import LIST_WRITTEN, Campaign
 from invite.core import layout as L
 from invite.core.contacts import Invitee
+from invite.core.rsvp import holds_places
 from invite.files import write_atomic
 from invite.paper import fonts
 from invite.paper.pdf import (
@@ -238,7 +239,7 @@ def write_participant_list(
             answer = answers.get(inv.number)
             if answer is None or answer.answer != "zusage":
                 continue
-            if answer.waiting_list:
+            if not holds_places(answer):  # on the waiting list
                 waiting += 1
                 continue
             confirmed.append((inv, answer.persons, answer.participants))

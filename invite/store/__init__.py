@@ -80,7 +80,6 @@ from invite.store.inbox import (
     review_decisions,
     save_folder_position,
     seen_message,
-    waiting_list_ids,
 )
 from invite.store.invitees import (
     InviteeNote,
@@ -224,7 +223,6 @@ __all__ = [
     "set_invitee_note",
     "settle_interrupted",
     "sync_invitees",
-    "waiting_list_ids",
     "workbook_paths",
     "workbook_snapshot",
 ]

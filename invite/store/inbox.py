@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from invite.core import rsvp
 from invite.core.inbox import SET_ASIDE_KINDS
 from invite.core.plurals import count
 from invite.store.audit import add_audit
@@ -86,15 +87,11 @@ def confirmed_persons(store: Store) -> int:
 
 
 def _confirmed_persons(conn: sqlite3.Connection, exclude: str | None = None) -> int:
-    row = conn.execute(
-        """
-        SELECT COALESCE(SUM(a.persons), 0) FROM answers a
-        WHERE a.id = (SELECT MAX(id) FROM answers WHERE invitee = a.invitee)
-          AND a.answer = 'zusage' AND a.waiting_list = 0 AND a.invitee IS NOT ?
-        """,
-        (exclude,),
-    ).fetchone()
-    return int(row[0])
+    """``core.rsvp.confirmed_persons`` over the current answers, ``exclude``'s left out."""
+    rows = conn.execute(
+        "SELECT * FROM answers WHERE id IN (SELECT MAX(id) FROM answers GROUP BY invitee)"
+    )
+    return rsvp.confirmed_persons(_answer(r) for r in rows if r["invitee"] != exclude)
 
 
 def latest_answers(store: Store) -> dict[str, AnswerRecord]:
@@ -114,19 +111,6 @@ def answers_of(store: Store, invitee: str) -> list[AnswerRecord]:
 def all_answers(store: Store) -> list[AnswerRecord]:
     """Every answer ever recorded, oldest first (history included)."""
     return [_answer(r) for r in store.conn.execute("SELECT * FROM answers ORDER BY id")]
-
-
-def waiting_list_ids(store: Store) -> list[int]:
-    """Ids of the current Zusagen on the waiting list, in the order they came in."""
-    rows = store.conn.execute(
-        """
-        SELECT a.id FROM answers a
-        WHERE a.id = (SELECT MAX(id) FROM answers WHERE invitee = a.invitee)
-          AND a.answer = 'zusage' AND a.waiting_list = 1
-        ORDER BY a.id
-        """
-    )
-    return [int(r[0]) for r in rows]
 
 
 def _answer(row: sqlite3.Row) -> AnswerRecord:

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 from invite.core.codes import invitee_code, normalise_code
 from invite.core.contacts import Invitee
+from invite.core.contacts import invitee_fingerprint as fingerprint  # the one rule
 from invite.store.audit import add_audit
 from invite.store.database import Store
 
 INVITEE_FIELDS = [f.name for f in fields(Invitee) if f.name != "code"]
-
-
-def fingerprint(invitee: Invitee) -> str:
-    """Hash of what a letter shows, so changed rows can be re-rendered."""
-    # An empty country (Germany) leaves the hash as it was before the column existed.
-    shown = [f for f in INVITEE_FIELDS if f != "row" and (f != "country" or invitee.country)]
-    data = json.dumps([getattr(invitee, f) for f in shown])
-    return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
