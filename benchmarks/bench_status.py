@@ -240,22 +240,12 @@ def _xlsxwriter_per_cell(content) -> None:  # noqa: ANN001
 
     import xlsxwriter
 
-    from invite.workbook.sheet_xml import clean_text, serial
+    from invite.workbook.status_workbook import _put as put  # the overview's cell writer
 
     wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True, "strings_to_formulas": False})
     date = wb.add_format({"num_format": "DD.MM.YYYY HH:MM", "valign": "top"})
     status = wb.add_format({"bold": True, "bg_color": "#C6EFCE", "valign": "top"})
     top = wb.add_format({"valign": "top"})
-
-    def put(ws, row, col, value, fmt=None):  # noqa: ANN001, ANN202
-        if value is None or value == "":
-            return
-        if isinstance(value, str):
-            ws.write_string(row, col, clean_text(value), fmt)
-        elif isinstance(value, dt.date):
-            ws.write_number(row, col, serial(value), fmt)
-        else:
-            ws.write_number(row, col, value, fmt)
 
     ws = wb.add_worksheet("Einladungen")
     for i, r in enumerate(content.rows, start=1):
